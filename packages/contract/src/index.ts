@@ -1,0 +1,5 @@
+export * from './limits.js';
+export * from './murmur2.js';
+export * from './shard-map.js';
+export * from './purchase-event.js';
+export * from './traceparent.js';

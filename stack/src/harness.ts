@@ -1,0 +1,184 @@
+/**
+ * The test harness: real Kafka and real PostgreSQL for `.int` and `.e2e` tests, through the same code
+ * as `make up`. Each test gets its own topic, consumer group and databases, and removes them after.
+ *
+ * STACK_RUNTIME=native (default) starts or reuses the native stack. STACK_RUNTIME=containers is for
+ * machines with a Docker engine; see docs/testing.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { migrate } from '@tillstream/schema';
+import { adminClient } from './kafka.js';
+import { dropDatabase, ensureDatabase } from './postgres.js';
+import { up } from './control.js';
+import { REPO_ROOT, loadStackSettings } from './settings.js';
+import type { StackState } from './state.js';
+import { waitForHttp } from './services.js';
+
+let cached: Promise<StackState> | undefined;
+
+/** The running stack, started if needed (then left running for the next test file). */
+export function useStack(): Promise<StackState> {
+  if (process.env.STACK_RUNTIME === 'containers') {
+    throw new Error('STACK_RUNTIME=containers needs a Docker engine; see docs/testing.md');
+  }
+  cached ??= up(loadStackSettings(), (line) => console.error(`[harness] ${line}`));
+  return cached;
+}
+
+/** A short random suffix for names that must not collide between tests. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export interface TestTopic {
+  readonly topic: string;
+  readonly dlqTopic: string;
+  readonly partitions: number;
+  readonly brokers: string[];
+  remove(): Promise<void>;
+}
+
+/** A fresh topic (and its DLQ) with `partitions` partitions on the stack's broker(s). */
+export async function createTestTopic(partitions = 12): Promise<TestTopic> {
+  const state = await useStack();
+  const brokers = state.kafka.bootstrap.split(',');
+  const topic = uniqueName('test-purchases').replace(/_/g, '-');
+  const dlqTopic = `${topic}.dlq`;
+  const rf = state.kafka.replicationFactor;
+  const admin = adminClient(brokers);
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: rf,
+          configEntries: [{ name: 'min.insync.replicas', value: rf >= 3 ? '2' : '1' }],
+        },
+        { topic: dlqTopic, numPartitions: 1, replicationFactor: rf },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    topic,
+    dlqTopic,
+    partitions,
+    brokers,
+    async remove() {
+      const a = adminClient(brokers);
+      await a.connect();
+      await a.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
+      await a.disconnect();
+    },
+  };
+}
+
+export interface TestShards {
+  /** One URL per shard, in shard order, each a fresh database with the schema applied. */
+  readonly urls: string[];
+  readonly database: string;
+  remove(): Promise<void>;
+}
+
+/** A fresh database on every shard of the stack (or the first `count`), migrated. */
+export async function createTestShards(count?: number): Promise<TestShards> {
+  const state = await useStack();
+  const database = uniqueName('test');
+  const servers = state.shards.slice(0, count ?? state.shards.length);
+  const urls = await Promise.all(
+    servers.map(async (shard) => {
+      await ensureDatabase(shard.url, database);
+      const url = new URL(shard.url);
+      url.pathname = `/${database}`;
+      await migrate(url.toString());
+      return url.toString();
+    }),
+  );
+  return {
+    urls,
+    database,
+    async remove() {
+      await Promise.all(servers.map((s) => dropDatabase(s.url, database).catch(() => undefined)));
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunningService {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Output so far (stdout + stderr), for assertions on logs. */
+  output(): string;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a built service (`node services/<name>/dist/main.js`, the command the containers run) on a
+ * free port with `env`, and waits for `/readyz` (or `/healthz` when `waitFor` says so).
+ */
+export async function startService(
+  name: 'purchase' | 'store' | 'consumer',
+  env: Record<string, string>,
+  options: { waitFor?: '/readyz' | '/healthz'; timeoutMs?: number } = {},
+): Promise<RunningService> {
+  const port = await freePort();
+  const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+  const child = spawn(process.execPath, [entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitForHttp(`${url}${options.waitFor ?? '/readyz'}`, options.timeoutMs ?? 60_000),
+      exited.then((code) => {
+        throw new Error(`${name} exited with ${code} before it was ready:\n${output}`);
+      }),
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url,
+    port,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

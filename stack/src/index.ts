@@ -1,0 +1,6 @@
+export * from './settings.js';
+export * from './state.js';
+export * from './control.js';
+export * from './kafka.js';
+export * from './postgres.js';
+export * from './services.js';

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ProcessSpec {
+  /** Unique name, also the log file's name. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+  readonly user?: { uid: number; gid: number };
+  /** Signal for a graceful stop (postgres: SIGINT = fast shutdown). */
+  readonly stopSignal?: NodeJS.Signals;
+}
+
+/**
+ * One supervised child: restarted when it dies (after a delay that grows while it keeps crashing at
+ * start), stopped gracefully then forcefully. Every start, exit and restart is logged.
+ */
+export class Supervised {
+  child: ChildProcess | undefined;
+  restarts = 0;
+  private stopping = false;
+  private startedAt = 0;
+  private delayMs = 1000;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly logDir: string,
+    private readonly log: (line: string) => void,
+    private readonly onChange: () => void,
+  ) {}
+
+  get pid(): number | null {
+    return this.child?.pid && this.child.exitCode === null && this.child.signalCode === null
+      ? this.child.pid
+      : null;
+  }
+
+  start(): void {
+    const logFile = path.join(this.logDir, `${this.spec.name}.log`);
+    const fd = openSync(logFile, 'a');
+    appendFileSync(logFile, `\n--- ${new Date().toISOString()} supervisor: starting ${this.spec.name} ---\n`);
+    const child = spawn(this.spec.command, [...this.spec.args], {
+      cwd: this.spec.cwd,
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['ignore', fd, fd],
+      ...(this.spec.user ?? {}),
+    });
+    closeSync(fd);
+    this.child = child;
+    this.startedAt = Date.now();
+    child.once('error', (error) => this.log(`${this.spec.name}: failed to start: ${error.message}`));
+    child.once('exit', (code, signal) => {
+      this.onChange();
+      if (this.stopping) return;
+      const upMs = Date.now() - this.startedAt;
+      this.delayMs = upMs > 10_000 ? 1000 : Math.min(this.delayMs * 2, 10_000);
+      this.restarts += 1;
+      this.log(
+        `${this.spec.name} (pid ${child.pid}) exited (code ${code}, signal ${signal}); restarting in ${this.delayMs} ms`,
+      );
+      this.restartTimer = setTimeout(() => {
+        if (!this.stopping) {
+          this.start();
+          this.log(`${this.spec.name} restarted as pid ${this.child?.pid}`);
+        }
+      }, this.delayMs);
+    });
+    this.onChange();
+  }
+
+  /** Graceful stop, then SIGKILL after `graceMs`. Resolves when the process is gone. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(this.spec.stopSignal ?? 'SIGTERM');
+    const timer = setTimeout(() => {
+      this.log(`${this.spec.name} did not stop in ${graceMs} ms; killing it`);
+      child.kill('SIGKILL');
+    }, graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { ProcessSpec } from './process.js';
+import { planShards } from './postgres.js';
+import { bootstrapServers } from './kafka.js';
+import { REPO_ROOT, type StackSettings } from './settings.js';
+
+export interface ServicePlan {
+  readonly name: 'purchase' | 'store' | 'consumer';
+  readonly port: number;
+  /** The compiled entry point: the same `node services/x/dist/main.js` the container runs. */
+  readonly entry: string;
+  readonly spec: ProcessSpec;
+}
+
+/** The environment every service gets from the native stack (the same variables compose and k8s set). */
+export function serviceEnvironment(settings: StackSettings): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    KAFKA_BROKERS: bootstrapServers(settings),
+    KAFKA_TOPIC: settings.kafka.topic,
+    KAFKA_DLQ_TOPIC: settings.kafka.dlqTopic,
+    KAFKA_PARTITIONS: String(settings.kafka.partitions),
+    SHARD_URLS: planShards(settings)
+      .map((s) => s.url)
+      .join(','),
+  };
+}
+
+export function servicePlans(settings: StackSettings): ServicePlan[] {
+  const common = serviceEnvironment(settings);
+  const plan = (name: ServicePlan['name'], port: number, env: Record<string, string>): ServicePlan => {
+    const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+    return {
+      name,
+      port,
+      entry,
+      spec: {
+        name,
+        command: process.execPath,
+        args: [entry],
+        cwd: REPO_ROOT,
+        env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env },
+      },
+    };
+  };
+  return [
+    plan('consumer', settings.services.consumerPort, {}),
+    plan('purchase', settings.services.purchasePort, {
+      PURCHASE_WORKERS: String(settings.services.purchaseWorkers),
+    }),
+    plan('store', settings.services.storePort, { STORE_WORKERS: String(settings.services.storeWorkers) }),
+  ];
+}
+
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}

@@ -1,0 +1,94 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, int, bool, z } from '@tillstream/config';
+
+/** The repository root (stack/dist/ or stack/src/ → ../..). */
+export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export const KAFKA_VERSION = '3.9.1';
+
+/**
+ * Settings of the native stack, from the environment. Every variable is optional; the defaults give
+ * the documented ports (README: "Ports").
+ */
+export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(
+    {
+      /** Where .stack/ (data, logs, state.json) lives. */
+      STACK_DIR: z.string().default(path.join(REPO_ROOT, '.stack')),
+      /** Kafka nodes (combined broker+controller), 1 or 3. */
+      KAFKA_NODES: int(1, 1, 5),
+      /** First broker port; node i listens on KAFKA_PORT + i - 1. */
+      KAFKA_PORT: int(9092, 1024, 65000),
+      /** First controller port; node i listens on KAFKA_CONTROLLER_PORT + i - 1. */
+      KAFKA_CONTROLLER_PORT: int(19093, 1024, 65000),
+      KAFKA_PARTITIONS: int(12, 1, 1000),
+      KAFKA_TOPIC: z
+        .string()
+        .regex(/^[\w.-]{1,200}$/)
+        .default('purchases'),
+      KAFKA_DLQ_TOPIC: z
+        .string()
+        .regex(/^[\w.-]{1,200}$/)
+        .default('purchases.dlq'),
+      /** Heap of each Kafka JVM, in MiB. */
+      KAFKA_HEAP_MB: int(384, 128, 512),
+      /** A Kafka distribution to use instead of the jars resolved from Maven Central. */
+      KAFKA_HOME: z.string().optional(),
+      KAFKA_CACHE_DIR: z.string().default(path.join(os.homedir(), '.cache', 'tillstream')),
+      SHARD_COUNT: int(4, 1, 16),
+      /** Shard i listens on SHARD_BASE_PORT + i. */
+      SHARD_BASE_PORT: int(5433, 1024, 65000),
+      PG_BIN_DIR: z.string().optional(),
+      PG_USER: z.string().default('tillstream'),
+      PG_PASSWORD: z.string().default('tillstream'),
+      PG_DATABASE: z.string().default('tillstream'),
+      PURCHASE_PORT: int(8080, 1024, 65000),
+      STORE_PORT: int(8081, 1024, 65000),
+      CONSUMER_PORT: int(8082, 1024, 65000),
+      PURCHASE_WORKERS: int(2, 1, 64),
+      STORE_WORKERS: int(2, 1, 64),
+      /** Start the three services when they are built (services/x/dist/main.js). */
+      STACK_SERVICES: bool(true),
+      /** Start Prometheus when the `prometheus` binary is installed: auto | on | off. */
+      PROMETHEUS: z.enum(['auto', 'on', 'off']).default('auto'),
+      PROMETHEUS_PORT: int(9090, 1024, 65000),
+    },
+    env,
+    (e) => ({
+      stackDir: path.resolve(e.STACK_DIR),
+      kafka: {
+        nodes: e.KAFKA_NODES,
+        port: e.KAFKA_PORT,
+        controllerPort: e.KAFKA_CONTROLLER_PORT,
+        partitions: e.KAFKA_PARTITIONS,
+        topic: e.KAFKA_TOPIC,
+        dlqTopic: e.KAFKA_DLQ_TOPIC,
+        heapMb: e.KAFKA_HEAP_MB,
+        home: e.KAFKA_HOME,
+        cacheDir: e.KAFKA_CACHE_DIR,
+        replicationFactor: Math.min(3, e.KAFKA_NODES),
+      },
+      shards: {
+        count: e.SHARD_COUNT,
+        basePort: e.SHARD_BASE_PORT,
+        binDir: e.PG_BIN_DIR,
+        user: e.PG_USER,
+        password: e.PG_PASSWORD,
+        database: e.PG_DATABASE,
+      },
+      services: {
+        enabled: e.STACK_SERVICES,
+        purchasePort: e.PURCHASE_PORT,
+        storePort: e.STORE_PORT,
+        consumerPort: e.CONSUMER_PORT,
+        purchaseWorkers: e.PURCHASE_WORKERS,
+        storeWorkers: e.STORE_WORKERS,
+      },
+      prometheus: { mode: e.PROMETHEUS, port: e.PROMETHEUS_PORT },
+    }),
+  );
+}
+
+export type StackSettings = ReturnType<typeof loadStackSettings>;

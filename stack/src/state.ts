@@ -1,0 +1,61 @@
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * `.stack/state.json`: where everything runs, for tools and tests. The shape is stable (documented in
+ * README "The state file"); fields are only ever added.
+ */
+export interface StackState {
+  version: 1;
+  status: 'starting' | 'ready' | 'stopping' | 'failed';
+  message?: string;
+  supervisor: { pid: number; startedAt: string };
+  kafka: {
+    bootstrap: string;
+    topic: string;
+    dlqTopic: string;
+    partitions: number;
+    replicationFactor: number;
+    nodes: { id: number; pid: number | null; port: number; controllerPort: number; restarts: number }[];
+  };
+  shards: {
+    index: number;
+    url: string;
+    pid: number | null;
+    port: number;
+    dataDir: string;
+    restarts: number;
+  }[];
+  services: Record<string, { url: string; pids: number[]; restarts: number }>;
+  prometheus?: { url: string; pid: number | null };
+}
+
+export function statePath(stackDir: string): string {
+  return path.join(stackDir, 'state.json');
+}
+
+export async function readState(stackDir: string): Promise<StackState | undefined> {
+  try {
+    return JSON.parse(await readFile(statePath(stackDir), 'utf8')) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Atomic write: readers never see half a file. */
+export async function writeState(stackDir: string, state: StackState): Promise<void> {
+  const file = statePath(stackDir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+export function isAlive(pid: number | null | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The stack's supervisor: a detached daemon started by `tillstream-stack up`. It starts the shards,
+ * the Kafka nodes, (when built) the services and Prometheus, restarts whatever dies, keeps
+ * .stack/state.json current, and on SIGTERM stops everything it started.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { migrate } from '@tillstream/schema';
+import {
+  bootstrapServers,
+  ensureTopics,
+  kafkaCommand,
+  newClusterId,
+  planKafkaNodes,
+  prepareKafkaNode,
+  waitForKafka,
+} from './kafka.js';
+import {
+  ensureDatabase,
+  initShard,
+  planShards,
+  postgresCommand,
+  serverUser,
+  waitForPostgres,
+} from './postgres.js';
+import { findPostgresBin } from './prerequisites.js';
+import { Supervised } from './process.js';
+import { prometheusSpec } from './prometheus.js';
+import { servicePlans, waitForHttp } from './services.js';
+import { loadStackSettings, REPO_ROOT } from './settings.js';
+import { writeState, type StackState } from './state.js';
+
+const settings = loadStackSettings();
+const logDir = path.join(settings.stackDir, 'logs');
+mkdirSync(logDir, { recursive: true });
+const log = (line: string) =>
+  appendFileSync(path.join(logDir, 'supervisor.log'), `${new Date().toISOString()} ${line}\n`);
+
+const shards = planShards(settings);
+const nodes = planKafkaNodes(settings);
+const services = settings.services.enabled ? servicePlans(settings).filter((s) => existsSync(s.entry)) : [];
+const bootstrap = bootstrapServers(settings);
+
+const procs = new Map<string, Supervised>();
+let status: StackState['status'] = 'starting';
+let message: string | undefined;
+let writing = Promise.resolve();
+
+function snapshot(): StackState {
+  const pid = (name: string) => procs.get(name)?.pid ?? null;
+  const restarts = (name: string) => procs.get(name)?.restarts ?? 0;
+  const prometheus = procs.get('prometheus');
+  return {
+    version: 1,
+    status,
+    ...(message ? { message } : {}),
+    supervisor: { pid: process.pid, startedAt },
+    kafka: {
+      bootstrap,
+      topic: settings.kafka.topic,
+      dlqTopic: settings.kafka.dlqTopic,
+      partitions: settings.kafka.partitions,
+      replicationFactor: settings.kafka.replicationFactor,
+      nodes: nodes.map((n) => ({
+        id: n.id,
+        pid: pid(`kafka-${n.id}`),
+        port: n.port,
+        controllerPort: n.controllerPort,
+        restarts: restarts(`kafka-${n.id}`),
+      })),
+    },
+    shards: shards.map((s) => ({
+      index: s.index,
+      url: s.url,
+      pid: pid(`shard-${s.index}`),
+      port: s.port,
+      dataDir: s.dataDir,
+      restarts: restarts(`shard-${s.index}`),
+    })),
+    services: Object.fromEntries(
+      services.map((s) => [
+        s.name,
+        {
+          url: `http://127.0.0.1:${s.port}`,
+          pids: pid(s.name) ? [pid(s.name)!] : [],
+          restarts: restarts(s.name),
+        },
+      ]),
+    ),
+    ...(prometheus
+      ? { prometheus: { url: `http://127.0.0.1:${settings.prometheus.port}`, pid: pid('prometheus') } }
+      : {}),
+  };
+}
+
+const startedAt = new Date().toISOString();
+function publish(): void {
+  const state = snapshot();
+  writing = writing
+    .then(() => writeState(settings.stackDir, state))
+    .catch((e: Error) => log(`state write failed: ${e.message}`));
+}
+
+function supervise(spec: ConstructorParameters<typeof Supervised>[0]): Supervised {
+  const proc = new Supervised(spec, logDir, log, publish);
+  procs.set(spec.name, proc);
+  proc.start();
+  return proc;
+}
+
+async function startAll(): Promise<void> {
+  publish();
+  const binDir = findPostgresBin(settings);
+  const user = serverUser();
+  await Promise.all(shards.map(async (shard) => initShard(shard, settings, binDir)));
+  for (const shard of shards) {
+    const { command, args } = postgresCommand(shard, binDir);
+    supervise({
+      name: `shard-${shard.index}`,
+      command,
+      args,
+      stopSignal: 'SIGINT',
+      ...(user ? { user } : {}),
+    });
+  }
+
+  const clusterIdFile = path.join(settings.stackDir, 'kafka', 'cluster-id');
+  mkdirSync(path.dirname(clusterIdFile), { recursive: true });
+  if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, newClusterId());
+  const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+  for (const node of nodes) {
+    prepareKafkaNode(node, nodes, settings, clusterId);
+    const { command, args } = kafkaCommand(node, settings);
+    supervise({ name: `kafka-${node.id}`, command, args, cwd: node.dir });
+  }
+
+  await Promise.all(
+    shards.map(async (shard) => {
+      await waitForPostgres(shard.url.replace(/\/[^/]*$/, '/postgres'), 60_000);
+      await ensureDatabase(shard.url, settings.shards.database);
+      const applied = await migrate(shard.url);
+      if (applied.length > 0) log(`shard-${shard.index}: applied migrations ${applied.join(', ')}`);
+    }),
+  );
+  log(`${shards.length} shards ready`);
+  const brokers = bootstrap.split(',');
+  await waitForKafka(brokers, nodes.length, 90_000);
+  await ensureTopics(brokers, [
+    {
+      name: settings.kafka.topic,
+      partitions: settings.kafka.partitions,
+      replicationFactor: settings.kafka.replicationFactor,
+    },
+    { name: settings.kafka.dlqTopic, partitions: 1, replicationFactor: settings.kafka.replicationFactor },
+  ]);
+  log(`kafka ready (${nodes.length} node(s)), topics ensured`);
+
+  for (const service of services) supervise(service.spec);
+  await Promise.all(services.map((s) => waitForHttp(`http://127.0.0.1:${s.port}/readyz`, 60_000)));
+  if (services.length > 0) log(`services ready: ${services.map((s) => s.name).join(', ')}`);
+
+  const prometheus = prometheusSpec(settings, services);
+  if (prometheus) {
+    supervise(prometheus);
+    log('prometheus started');
+  }
+  status = 'ready';
+  publish();
+}
+
+let shuttingDown = false;
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  status = 'stopping';
+  publish();
+  log(`${signal}: stopping`);
+  const byKind = (prefix: string) => [...procs.values()].filter((p) => p.spec.name.startsWith(prefix));
+  const serviceNames = new Set<string>(services.map((s) => s.name));
+  await Promise.all(
+    [...procs.values()]
+      .filter((p) => serviceNames.has(p.spec.name) || p.spec.name === 'prometheus')
+      .map((p) => p.stop(12_000)),
+  );
+  await Promise.all(byKind('kafka-').map((p) => p.stop(30_000)));
+  await Promise.all(byKind('shard-').map((p) => p.stop(30_000)));
+  await writing;
+  log('stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGHUP', () => undefined);
+process.chdir(REPO_ROOT);
+// The supervisor lives until `down`, even when nothing could be started (so `status` can show why).
+setInterval(() => undefined, 60_000);
+
+startAll().catch((error: Error) => {
+  status = 'failed';
+  message = error.message;
+  log(`start failed: ${error.stack ?? error.message}`);
+  publish();
+  // Leave the processes running so `status`/logs can be inspected; `down` stops them.
+});
