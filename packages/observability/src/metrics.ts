@@ -105,3 +105,7 @@ export async function metricsText(registry: Registry, timeoutMs = 3000): Promise
 
 export const METRICS_CONTENT_TYPE =
   AggregatorRegistry.PROMETHEUS_CONTENT_TYPE ?? Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The metric classes, so services define their own metrics without depending on prom-client directly. */
+export { Counter, Gauge, Histogram } from 'prom-client';
+export type { Registry } from 'prom-client';
