@@ -43,7 +43,9 @@ export async function up(
     if (!settings.kafka.home) fetchKafkaJars(settings, log);
     const logDir = path.join(settings.stackDir, 'logs');
     mkdirSync(logDir, { recursive: true });
-    const entry = fileURLToPath(new URL('./supervisor.js', import.meta.url));
+    // From source (tests run through tsx) the supervisor is a .ts file; built, it is .js.
+    const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+    const entry = fileURLToPath(new URL(`./supervisor.${extension}`, import.meta.url));
     const fd = openSync(path.join(logDir, 'supervisor.out'), 'a');
     const child = spawn(process.execPath, [...process.execArgv, entry], {
       detached: true,

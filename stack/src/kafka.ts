@@ -147,9 +147,15 @@ export function prepareKafkaNode(
   );
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints). */
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `random-uuid` prints;
+ * like Kafka's Uuid it never starts with '-', which command lines would take for an option).
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function kafkaCommand(
@@ -214,8 +220,28 @@ export interface TopicSpec {
   readonly replicationFactor: number;
 }
 
-/** Creates the topics that do not exist yet; min.insync.replicas is 2 when RF is 3. */
-export async function ensureTopics(brokers: string[], topics: readonly TopicSpec[]): Promise<void> {
+/**
+ * Creates the topics that do not exist yet; min.insync.replicas is 2 when RF is 3. A fresh cluster
+ * answers metadata errors for a few seconds while leaders settle, so this retries until `timeoutMs`.
+ */
+export async function ensureTopics(
+  brokers: string[],
+  topics: readonly TopicSpec[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await createMissingTopics(brokers, topics);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function createMissingTopics(brokers: string[], topics: readonly TopicSpec[]): Promise<void> {
   const admin = adminClient(brokers);
   await admin.connect();
   try {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -49,8 +49,15 @@ export function initShard(shard: ShardPlan, settings: StackSettings, binDir: str
   if (existsSync(path.join(shard.dataDir, 'PG_VERSION'))) return;
   const user = serverUser();
   rmSync(shard.dataDir, { recursive: true, force: true });
-  // Only the data dir is private: the postgres user must be able to traverse its parents.
+  // Only the data dir is private: the server's user must be able to traverse its parents.
   mkdirSync(shard.dir, { recursive: true, mode: 0o755 });
+  if (user) {
+    for (let dir = path.dirname(shard.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o777) | 0o011);
+      if (dir === path.dirname(settings.stackDir)) break;
+    }
+  }
   mkdirSync(shard.dataDir, { mode: 0o700 });
   const pwfile = path.join(shard.dir, '.pwfile');
   writeFileSync(pwfile, `${settings.shards.password}\n`, { mode: 0o600 });

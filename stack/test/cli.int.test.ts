@@ -1,0 +1,142 @@
+// The stack CLI end to end on its own ports and data dir (not the shared stack): a 3-node KRaft
+// cluster and one shard, `up` twice, a killed broker leaves the topic writable, the supervisor
+// restarts what dies, and `down` leaves no process behind.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { REPO_ROOT } from '../src/settings.js';
+import { isAlive, readState, type StackState } from '../src/state.js';
+
+const run = promisify(execFile);
+const stackDir = mkdtempSync(path.join(os.tmpdir(), 'tillstream-stack-'));
+const env = {
+  ...process.env,
+  STACK_DIR: stackDir,
+  KAFKA_NODES: '3',
+  KAFKA_PORT: '39092',
+  KAFKA_CONTROLLER_PORT: '39192',
+  KAFKA_HEAP_MB: '256',
+  KAFKA_PARTITIONS: '6',
+  SHARD_COUNT: '1',
+  SHARD_BASE_PORT: '35433',
+  STACK_SERVICES: 'false',
+  PROMETHEUS: 'off',
+};
+const cli = (command: string) =>
+  run(
+    process.execPath,
+    ['--conditions=tillstream-source', '--import', 'tsx', path.join(REPO_ROOT, 'stack/src/cli.ts'), command],
+    {
+      env,
+      cwd: REPO_ROOT,
+      timeout: 240_000,
+    },
+  );
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+let allPids: number[] = [];
+after(async () => {
+  await cli('down').catch(() => undefined);
+  rmSync(stackDir, { recursive: true, force: true });
+});
+
+test(
+  '3-node stack: up is idempotent, survives a broker kill, restarts what dies, down leaves nothing',
+  { timeout: 300_000 },
+  async () => {
+    await cli('up');
+    const first = (await readState(stackDir))!;
+    assert.equal(first.status, 'ready');
+    assert.equal(first.kafka.nodes.length, 3);
+    assert.equal(first.kafka.replicationFactor, 3);
+    assert.equal(first.shards.length, 1);
+    for (const node of first.kafka.nodes) assert.ok(isAlive(node.pid), `kafka node ${node.id} alive`);
+
+    await cli('up');
+    const second = (await readState(stackDir))!;
+    assert.equal(second.supervisor.pid, first.supervisor.pid, 'a second up reuses the running stack');
+
+    const kafka = new Kafka({
+      clientId: 'stack-test',
+      brokers: first.kafka.bootstrap.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const [topic] = (await admin.fetchTopicMetadata({ topics: ['purchases'] })).topics;
+    assert.equal(topic!.partitions.length, 6);
+    for (const p of topic!.partitions) assert.equal(p.replicas.length, 3);
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: 2, name: 'purchases', configNames: ['min.insync.replicas'] }],
+    });
+    assert.equal(configs.resources[0]!.configEntries[0]!.configValue, '2');
+    await admin.disconnect();
+
+    // Kill the leader of partition 0 (also possibly the active controller): writes with acks=all go on.
+    const leaderId = topic!.partitions.find((p) => p.partitionId === 0)!.leader;
+    const victim = first.kafka.nodes.find((n) => n.id === leaderId)!;
+    process.kill(victim.pid!, 'SIGKILL');
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 10 } });
+    await producer.connect();
+    const acked = await producer.send({
+      topic: 'purchases',
+      acks: -1,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: 'x' })),
+    });
+    assert.ok(acked.length > 0);
+    await producer.disconnect();
+
+    const restarted = await waitFor('the killed broker to be restarted', async () => {
+      const state = await readState(stackDir);
+      const node = state?.kafka.nodes.find((n) => n.id === victim.id);
+      return node && node.restarts >= 1 && isAlive(node.pid) && node.pid !== victim.pid ? state : undefined;
+    });
+
+    // A shard killed with SIGKILL comes back and accepts connections.
+    process.kill(first.shards[0]!.pid!, 'SIGKILL');
+    const shardBack: StackState = await waitFor('the shard to be restarted', async () => {
+      const state = await readState(stackDir);
+      return state && state.shards[0]!.restarts >= 1 && isAlive(state.shards[0]!.pid) ? state : undefined;
+    });
+    await waitFor('the shard to accept connections', async () => {
+      const client = new pg.Client({ connectionString: shardBack.shards[0]!.url });
+      try {
+        await client.connect();
+        await client.query('SELECT 1 FROM store_item_totals LIMIT 1');
+        return true;
+      } catch {
+        return undefined;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    });
+
+    const last = (await readState(stackDir))!;
+    allPids = [
+      last.supervisor.pid,
+      ...restarted.kafka.nodes.map((n) => n.pid!),
+      ...last.kafka.nodes.map((n) => n.pid!),
+      ...last.shards.map((s) => s.pid!),
+    ];
+    await cli('down');
+    for (const pid of allPids) assert.equal(isAlive(pid), false, `pid ${pid} still alive after down`);
+    assert.equal(await readState(stackDir), undefined, 'state file removed');
+  },
+);
