@@ -9,13 +9,20 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
+let workerListener: unknown;
+
 /** A registry with the default process metrics and a `service` label on every series. */
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   // In a cluster worker, the primary's AggregatorRegistry asks every worker for this registry.
-  if (cluster.isWorker) AggregatorRegistry.setRegistries([registry]);
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([registry]);
+    // prom-client installs the worker's answering listener only when an AggregatorRegistry is
+    // constructed in that process (lib/cluster.js addListeners); without it /metrics times out.
+    workerListener ??= new AggregatorRegistry();
+  }
   return registry;
 }
 
