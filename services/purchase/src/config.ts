@@ -1,0 +1,120 @@
+import { availableParallelism } from 'node:os';
+import { int, list, loadConfig, logLevel, z } from '@tillstream/config';
+
+/**
+ * Every option of the purchase service, one environment variable each (documented in README.md).
+ * Units are in the names; the defaults suit the native stack.
+ */
+const shape = {
+  /** TCP port of the HTTP API. */
+  PORT: int(8080, 0, 65_535),
+  /** Interface to listen on. */
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: logLevel(),
+  /** Bootstrap brokers, `host:port` comma-separated. */
+  KAFKA_BROKERS: list(['127.0.0.1:9092']).refine(
+    (brokers) => brokers.length > 0,
+    'needs at least one broker',
+  ),
+  /** Topic the purchase events are published to. */
+  KAFKA_TOPIC: z.string().default('purchases'),
+  /**
+   * Partitions the topic must have. The shard map (partition → shard) is computed from this number by
+   * every service, so the producer refuses to publish to a topic with a different count.
+   */
+  KAFKA_PARTITIONS: int(12, 1, 100_000),
+  KAFKA_CLIENT_ID: z.string().default('tillstream-purchase'),
+  /** TCP connect timeout to a broker. */
+  KAFKA_CONNECTION_TIMEOUT_MS: int(1_000, 100, 60_000),
+  /** How long the broker may take to answer one request (a produce with acks=all included). */
+  KAFKA_REQUEST_TIMEOUT_MS: int(3_000, 100, 120_000),
+  /** Retries of a failed produce request before the batch fails (the idempotent producer dedups them). */
+  KAFKA_SEND_RETRIES: int(3, 1, 100),
+  /** Pause between attempts to (re)connect the producer while Kafka is unreachable. */
+  KAFKA_RECONNECT_BACKOFF_MS: int(500, 10, 60_000),
+  /** Upper bound from accepting a purchase to answering it: past it the answer is 503, never a hang. */
+  PURCHASE_PUBLISH_TIMEOUT_MS: int(5_000, 100, 60_000),
+  /** Worker processes (node:cluster); 1 runs in a single process. */
+  PURCHASE_WORKERS: int(availableParallelism(), 1, 256),
+  /** Bearer keys accepted in `Authorization`, comma-separated; empty = no authentication. */
+  PURCHASE_API_KEYS: list(),
+  /** Purchases a worker holds unacknowledged at once; more are answered 503 (`in_flight_limit`). */
+  PURCHASE_MAX_IN_FLIGHT: int(8_192, 1, 1_000_000),
+  /** A batch is sent when it holds this many events … */
+  PURCHASE_BATCH_MAX_MESSAGES: int(500, 1, 100_000),
+  /** … or this many bytes of values (kept under the broker's 1 MiB `message.max.bytes`) … */
+  PURCHASE_BATCH_MAX_BYTES: int(512 * 1024, 1_024, 64 * 1024 * 1024),
+  /** … or when its first event has waited this long. */
+  PURCHASE_BATCH_LINGER_MS: int(2, 0, 1_000),
+  /** Batches being sent at once by one worker; the next batch fills while these are in flight. */
+  PURCHASE_BATCH_CONCURRENCY: int(4, 1, 64),
+  /** The `Retry-After` (seconds) of a 503. */
+  PURCHASE_RETRY_AFTER_SECONDS: int(1, 0, 3_600),
+  /** Whole graceful stop: drain HTTP, flush the batcher, disconnect the producer. */
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+};
+
+export interface PurchaseConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly topic: string;
+    readonly partitions: number;
+    readonly clientId: string;
+    readonly connectionTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly sendRetries: number;
+    readonly reconnectBackoffMs: number;
+  };
+  readonly publishTimeoutMs: number;
+  readonly workers: number;
+  /** Secret: non-enumerable, so it never appears in a logged or serialised config. */
+  readonly apiKeys: readonly string[];
+  readonly maxInFlight: number;
+  readonly batch: {
+    readonly maxMessages: number;
+    readonly maxBytes: number;
+    readonly lingerMs: number;
+    readonly concurrency: number;
+  };
+  readonly retryAfterSeconds: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Parses and freezes the config; throws `ConfigError` naming every bad variable. */
+export function loadPurchaseConfig(env: Record<string, string | undefined>): Readonly<PurchaseConfig> {
+  return loadConfig(
+    shape,
+    env,
+    (e): PurchaseConfig => ({
+      port: e.PORT,
+      host: e.HOST,
+      logLevel: e.LOG_LEVEL,
+      kafka: {
+        brokers: e.KAFKA_BROKERS,
+        topic: e.KAFKA_TOPIC,
+        partitions: e.KAFKA_PARTITIONS,
+        clientId: e.KAFKA_CLIENT_ID,
+        connectionTimeoutMs: e.KAFKA_CONNECTION_TIMEOUT_MS,
+        requestTimeoutMs: e.KAFKA_REQUEST_TIMEOUT_MS,
+        sendRetries: e.KAFKA_SEND_RETRIES,
+        reconnectBackoffMs: e.KAFKA_RECONNECT_BACKOFF_MS,
+      },
+      publishTimeoutMs: e.PURCHASE_PUBLISH_TIMEOUT_MS,
+      workers: e.PURCHASE_WORKERS,
+      apiKeys: e.PURCHASE_API_KEYS,
+      maxInFlight: e.PURCHASE_MAX_IN_FLIGHT,
+      batch: {
+        maxMessages: e.PURCHASE_BATCH_MAX_MESSAGES,
+        maxBytes: e.PURCHASE_BATCH_MAX_BYTES,
+        lingerMs: e.PURCHASE_BATCH_LINGER_MS,
+        concurrency: e.PURCHASE_BATCH_CONCURRENCY,
+      },
+      retryAfterSeconds: e.PURCHASE_RETRY_AFTER_SECONDS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    }),
+    { secrets: ['apiKeys'] },
+  );
+}

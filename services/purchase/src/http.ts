@@ -1,0 +1,155 @@
+import express, { type Express, type RequestHandler } from 'express';
+import {
+  errorHandler,
+  httpMetricsMiddleware,
+  methodNotAllowed,
+  notFound,
+  requestId,
+} from '@tillstream/http-kit';
+import { METRICS_CONTENT_TYPE, type HttpMetrics, type Logger } from '@tillstream/observability';
+import type { ApiKeyAuthenticator } from './auth.js';
+import { BatcherClosedError, InFlightLimitError } from './batcher.js';
+import { purchaseErrors } from './errors.js';
+import type { PurchaseMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import type { OutgoingMessage } from './publisher.js';
+import { checkIdempotencyKey, type PurchaseIdGenerator } from './purchase-id.js';
+import { toPurchaseMessage } from './purchase-message.js';
+import { validateBody, validatePath, type PurchasePath } from './purchase-request.js';
+
+/** Largest accepted body (issue 3): a 1000-item purchase fits comfortably. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export const PURCHASE_ROUTE = '/purchase/:storeID/customer/:custID/date/:date';
+
+export interface PurchaseAppDeps {
+  readonly log: Logger;
+  /** Publishes one message; resolves when Kafka acknowledged it (the micro-batcher in production). */
+  readonly publish: (message: OutgoingMessage) => Promise<void>;
+  readonly isKafkaConnected: () => boolean;
+  readonly isStopping: () => boolean;
+  readonly authenticator: ApiKeyAuthenticator;
+  readonly newPurchaseId: PurchaseIdGenerator;
+  readonly now: () => Date;
+  readonly metrics: PurchaseMetrics;
+  readonly httpMetrics: HttpMetrics;
+  readonly metricsText: () => Promise<string>;
+  readonly retryAfterSeconds: number;
+}
+
+interface PurchaseLocals {
+  path: PurchasePath;
+  keyId: string | undefined;
+}
+
+export function createPurchaseApp(deps: PurchaseAppDeps): Express {
+  const { log, metrics } = deps;
+  const retryAfter = { 'Retry-After': String(deps.retryAfterSeconds) };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(httpMetricsMiddleware(deps.httpMetrics));
+  app.use((_req, res, next) => {
+    // While stopping, make keep-alive clients reconnect (to another instance) after this answer.
+    if (deps.isStopping()) res.setHeader('Connection', 'close');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const kafkaConnected = deps.isKafkaConnected();
+    const ready = kafkaConnected && !deps.isStopping();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', kafkaConnected });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
+    res.send(await deps.metricsText());
+  });
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+    app.all(path, methodNotAllowed(['GET', 'HEAD']));
+  }
+
+  const authenticate: RequestHandler = (req, res, next) => {
+    const result = deps.authenticator.authenticate(req.get('authorization'));
+    if (!result.ok) {
+      metrics.rejected.inc({ reason: 'unauthorized' });
+      throw purchaseErrors.create('UNAUTHORIZED', result.problem, { 'WWW-Authenticate': 'Bearer' });
+    }
+    (res.locals as PurchaseLocals).keyId = result.keyId;
+    next();
+  };
+
+  const checkPath: RequestHandler = (req, res, next) => {
+    const path = validatePath(req.params);
+    if (!path.ok) throw purchaseErrors.create('INVALID_PATH', path.problems.join('; '));
+    (res.locals as PurchaseLocals).path = path.value;
+    next();
+  };
+
+  const requireJson: RequestHandler = (req, _res, next) => {
+    const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/json') {
+      throw purchaseErrors.create('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+    }
+    next();
+  };
+
+  const parseJson = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: () => true });
+
+  const writePurchase: RequestHandler = async (req, res) => {
+    const { path, keyId } = res.locals as PurchaseLocals;
+    const items = validateBody(req.body);
+    if (!items.ok) throw purchaseErrors.create('INVALID_BODY', items.problems.join('; '));
+    const idempotency = checkIdempotencyKey(req.get('idempotency-key'));
+    if (!idempotency.ok) throw purchaseErrors.create('INVALID_IDEMPOTENCY_KEY', idempotency.problem);
+    if (!deps.isKafkaConnected()) {
+      metrics.rejected.inc({ reason: 'kafka_unavailable' });
+      throw purchaseErrors.create('KAFKA_UNAVAILABLE', 'Kafka is not reachable', retryAfter);
+    }
+    const purchaseId = deps.newPurchaseId(idempotency.key, path);
+    const message = toPurchaseMessage(
+      { path, items: items.value, purchaseId, receivedAt: deps.now() },
+      req.get('traceparent'),
+    );
+    try {
+      await deps.publish(message);
+    } catch (error) {
+      throw publishError(error);
+    }
+    log.info(
+      { audit: 'purchase_accepted', purchaseId, storeId: path.storeId, keyId: keyId ?? null, reqId: req.id },
+      'purchase accepted',
+    );
+    res.status(201).json({ message: 'purchase recorded', purchaseId });
+  };
+
+  function publishError(error: unknown) {
+    if (error instanceof InFlightLimitError) {
+      metrics.rejected.inc({ reason: 'in_flight_limit' });
+      return purchaseErrors.create('IN_FLIGHT_LIMIT', error.message, retryAfter);
+    }
+    if (error instanceof BatcherClosedError) {
+      return purchaseErrors.create('SHUTTING_DOWN', 'this instance is stopping', retryAfter);
+    }
+    metrics.rejected.inc({ reason: 'kafka_unavailable' });
+    return purchaseErrors.create(
+      'KAFKA_UNAVAILABLE',
+      `Kafka did not acknowledge the purchase (${(error as Error).message}); retry with the same Idempotency-Key`,
+      retryAfter,
+      { cause: error },
+    );
+  }
+
+  app.post(PURCHASE_ROUTE, authenticate, checkPath, requireJson, parseJson, writePurchase);
+  app.all(PURCHASE_ROUTE, methodNotAllowed(['POST']));
+  app.use(notFound);
+  app.use(errorHandler(log));
+  return app;
+}

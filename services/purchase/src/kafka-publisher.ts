@@ -1,0 +1,159 @@
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from '@tillstream/observability';
+import { storePartitioner, PartitionCountMismatchError } from './kafka-partitioner.js';
+import { PublisherUnavailableError, type OutgoingMessage, type Publisher } from './publisher.js';
+
+export interface KafkaPublisherOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly partitions: number;
+  readonly clientId: string;
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly sendRetries: number;
+  readonly reconnectBackoffMs: number;
+  readonly log: Logger;
+  /** Called when the producer becomes able (true) or unable (false) to publish. */
+  readonly onConnectedChange?: (connected: boolean) => void;
+}
+
+/** acks=all: the partition leader answers once every in-sync replica has the batch. */
+const ACKS_ALL = -1;
+
+/**
+ * The kafkajs implementation of `Publisher`: an idempotent producer (acks=all, one in-flight produce
+ * request per broker, bounded retries) placing messages with the shared shard map's partitioner.
+ *
+ * It is "connected" once the producer is connected and the topic exists with the configured partition
+ * count. Any failed send marks it disconnected and restarts the connect loop, which keeps trying every
+ * `reconnectBackoffMs` until Kafka answers again; meanwhile `send` fails at once.
+ */
+export class KafkaPublisher implements Publisher {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private connected = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: KafkaPublisherOptions) {
+    const { log } = options;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      // Connecting is retried by our own loop; kafkajs' own retries only smooth over blips.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        const line = { kafkajs: entry.namespace, ...extra };
+        if (entry.level <= KafkaLogLevel.WARN) log.warn(line, message);
+        else log.debug(line, message);
+      },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: storePartitioner(options.partitions),
+      // Bounded, unlike kafkajs' idempotent default (retry forever): a send must fail in bounded time so
+      // the client gets a 503. A retried produce is still deduplicated by the broker within the producer
+      // session, and a purchase re-sent by its client keeps its id, which the consumer deduplicates.
+      retry: { retries: options.sendRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  start(): void {
+    this.loop ??= this.connectLoop();
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (!this.connected) throw new PublisherUnavailableError('not connected to Kafka');
+    try {
+      await this.producer.send({
+        topic: this.options.topic,
+        acks: ACKS_ALL,
+        timeout: this.options.requestTimeoutMs,
+        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      });
+    } catch (error) {
+      this.onSendFailure(error);
+      throw new PublisherUnavailableError(`Kafka did not acknowledge: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    this.setConnected(false);
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private onSendFailure(error: unknown): void {
+    if (!this.connected || this.stopped) return;
+    this.options.log.warn({ err: error }, 'publishing failed; reconnecting to Kafka');
+    this.setConnected(false);
+    this.loop = this.connectLoop();
+  }
+
+  private async connectLoop(): Promise<void> {
+    // A loop started while another is still running (after a failed send) waits for it.
+    let attempt = 0;
+    while (!this.stopped && !this.connected) {
+      try {
+        if (attempt > 0) await this.producer.disconnect().catch(() => undefined);
+        await this.producer.connect();
+        await this.checkTopic();
+        this.setConnected(true);
+        this.options.log.info({ topic: this.options.topic }, 'connected to Kafka');
+        return;
+      } catch (error) {
+        attempt++;
+        const level = error instanceof PartitionCountMismatchError ? 'error' : 'warn';
+        this.options.log[level]({ err: error, attempt }, 'Kafka is not available; retrying');
+        await this.sleep(this.options.reconnectBackoffMs);
+      }
+    }
+  }
+
+  /** The topic must exist with the partition count the shard map assumes. */
+  private async checkTopic(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.options.topic] });
+      const actual = metadata.topics[0]?.partitions.length ?? 0;
+      if (actual !== this.options.partitions) {
+        throw new PartitionCountMismatchError(this.options.topic, actual, this.options.partitions);
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.connected === connected) return;
+    this.connected = connected;
+    this.options.onConnectedChange?.(connected);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

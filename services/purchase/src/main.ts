@@ -1,0 +1,111 @@
+/**
+ * The composition root: parses the config once, then in each cluster worker builds the real
+ * dependencies (clock, id generator, Kafka publisher, micro-batcher, metrics) and the HTTP app.
+ */
+import type { Server } from 'node:http';
+import { ConfigError } from '@tillstream/config';
+import { closeServer, listen, runService, type Stop } from '@tillstream/http-kit';
+import {
+  createHttpMetrics,
+  createLogger,
+  createRegistry,
+  metricsText,
+  type Logger,
+} from '@tillstream/observability';
+import { apiKeyAuthenticator } from './auth.js';
+import { MicroBatcher } from './batcher.js';
+import { loadPurchaseConfig, type PurchaseConfig } from './config.js';
+import { createPurchaseApp } from './http.js';
+import { KafkaPublisher } from './kafka-publisher.js';
+import { createPurchaseMetrics } from './metrics.js';
+import type { OutgoingMessage } from './publisher.js';
+import { purchaseIdGenerator } from './purchase-id.js';
+
+async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
+  const registry = createRegistry('purchase');
+  const metrics = createPurchaseMetrics(registry);
+  const publisher = new KafkaPublisher({
+    ...config.kafka,
+    log,
+    onConnectedChange: (connected) => metrics.producerConnected.set(connected ? 1 : 0),
+  });
+  const batcher = new MicroBatcher<OutgoingMessage>({
+    ...config.batch,
+    maxInFlight: config.maxInFlight,
+    timeoutMs: config.publishTimeoutMs,
+    send: (messages) => publisher.send(messages),
+    sizeOf: (message) => message.value.length + message.key.length + 200,
+    onBatchSettled: ({ size, seconds, error }) => {
+      metrics.batchSize.observe(size);
+      metrics.produceDuration.observe(seconds);
+      if (error === undefined) metrics.eventsProduced.inc(size);
+    },
+    onInFlightChange: (inFlight) => metrics.inFlight.set(inFlight),
+  });
+  let stopping = false;
+  const app = createPurchaseApp({
+    log,
+    publish: (message) => batcher.submit(message),
+    isKafkaConnected: () => publisher.isConnected(),
+    isStopping: () => stopping,
+    authenticator: apiKeyAuthenticator(config.apiKeys),
+    newPurchaseId: purchaseIdGenerator(),
+    now: () => new Date(),
+    metrics,
+    httpMetrics: createHttpMetrics(registry),
+    metricsText: () => metricsText(registry),
+    retryAfterSeconds: config.retryAfterSeconds,
+  });
+  publisher.start();
+  const server: Server = await listen(app, config.port, config.host);
+  log.info({ port: config.port, host: config.host }, 'purchase service listening');
+
+  return async () => {
+    stopping = true;
+    const deadline = Date.now() + config.shutdownTimeoutMs - 500;
+    // Requests in flight settle within publishTimeoutMs (the batcher's bound); wait that long for them.
+    await closeServer(server, Math.min(config.publishTimeoutMs + 500, (deadline - Date.now()) / 2));
+    await withDeadline(batcher.close(), deadline);
+    await withDeadline(publisher.close(), deadline);
+    log.info('purchase service stopped');
+  };
+}
+
+function withDeadline(work: Promise<void>, deadline: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  let config: Readonly<PurchaseConfig>;
+  try {
+    config = loadPurchaseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger('purchase', config.logLevel);
+  log.info({ config }, 'starting');
+  await runService({
+    workers: config.workers,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    log,
+    start: () => startWorker(config, log),
+  });
+}
+
+await main();

@@ -1,0 +1,34 @@
+/**
+ * What the purchase service needs from a Kafka client, and nothing more, so the client library can be
+ * replaced (docs/adr/002-kafka-client.md). The kafkajs implementation is kafka-publisher.ts.
+ */
+
+/** One message for the purchases topic. */
+export interface OutgoingMessage {
+  /** The partitioning key (the store id in decimal). */
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface Publisher {
+  /**
+   * Sends the messages as one request and resolves once the broker has acknowledged every one of them
+   * (acks=all); rejects if any was not. Never hangs past the client's own timeouts.
+   */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** True while the producer is connected and able to publish to the configured topic. */
+  isConnected(): boolean;
+  /** Starts connecting (and reconnecting after failures) in the background. */
+  start(): void;
+  /** Stops reconnecting and disconnects; call after the last `send` settled. */
+  close(): Promise<void>;
+}
+
+/** A publish attempt that failed because Kafka is not reachable or did not acknowledge. */
+export class PublisherUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PublisherUnavailableError';
+  }
+}

@@ -1,0 +1,50 @@
+import {
+  EventHeaders,
+  PURCHASE_EVENT_VERSION,
+  childTraceContext,
+  encodePurchaseEvent,
+  formatTraceparent,
+  parseTraceparent,
+  storeKey,
+  type LineItem,
+  type PurchaseEvent,
+} from '@tillstream/contract';
+import type { OutgoingMessage } from './publisher.js';
+import type { PurchasePath } from './purchase-request.js';
+
+export interface AcceptedPurchase {
+  readonly path: PurchasePath;
+  readonly items: readonly LineItem[];
+  readonly purchaseId: string;
+  readonly receivedAt: Date;
+}
+
+export function toPurchaseEvent(purchase: AcceptedPurchase): PurchaseEvent {
+  return {
+    v: PURCHASE_EVENT_VERSION,
+    purchaseId: purchase.purchaseId,
+    storeId: purchase.path.storeId,
+    customerId: purchase.path.customerId,
+    date: purchase.path.date,
+    items: purchase.items.map(({ itemId, quantity }) => ({ itemId, quantity })),
+    receivedAt: purchase.receivedAt.toISOString(),
+  };
+}
+
+/**
+ * The Kafka message of a purchase: keyed by store (one store's purchases stay ordered in one
+ * partition), the versioned event as value, and headers naming the schema version and continuing the
+ * caller's trace (a child span of a valid incoming `traceparent`, else a new trace).
+ */
+export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparent?: string): OutgoingMessage {
+  const trace = childTraceContext(parseTraceparent(incomingTraceparent));
+  return {
+    key: storeKey(purchase.path.storeId),
+    value: encodePurchaseEvent(toPurchaseEvent(purchase)),
+    headers: {
+      [EventHeaders.schemaVersion]: String(PURCHASE_EVENT_VERSION),
+      [EventHeaders.contentType]: 'application/json',
+      [EventHeaders.traceparent]: formatTraceparent(trace),
+    },
+  };
+}
