@@ -1,0 +1,225 @@
+import { shardOfPartition, type Topology } from '@tillstream/contract';
+import type { Logger } from '@tillstream/observability';
+import {
+  chunkBatch,
+  decodeBatch,
+  planChunk,
+  type ChunkLimits,
+  type ChunkPlan,
+  type DecodedMessage,
+  type InboundMessage,
+} from './batch-plan.js';
+import { toDeadLetter, type DeadLetter } from './dead-letter.js';
+import { ConsumerError, classifyShardError } from './errors.js';
+import type { ConsumerMetrics } from './metrics.js';
+import { buildRows, type WriteRows } from './rows.js';
+
+/** The shard side of a transaction (implemented over pg in repository.ts). */
+export interface ShardTransaction {
+  /** Locks the partition's progress row for this transaction and returns its next offset. */
+  lockPartition(topic: string, partition: number): Promise<number>;
+  /** Inserts purchases not stored yet, their items and totals; sets the next offset. */
+  write(topic: string, partition: number, rows: WriteRows, nextOffset: number): Promise<WriteResult>;
+  /** Sets the next offset only (a chunk with nothing new to insert). */
+  advance(topic: string, partition: number, nextOffset: number): Promise<void>;
+}
+
+export interface WriteResult {
+  /** receivedAt (epoch ms) of each purchase this transaction inserted; duplicates are absent. */
+  readonly insertedReceivedAtMs: readonly number[];
+}
+
+export interface ShardStore {
+  /** Runs `work` in one transaction on `shard`: COMMIT if it resolves, ROLLBACK if it throws. */
+  transaction<T>(shard: number, work: (tx: ShardTransaction) => Promise<T>): Promise<T>;
+}
+
+export interface DeadLetterPublisher {
+  /** Resolves once the broker stored every message (acks=all). */
+  publish(letters: readonly DeadLetter[]): Promise<void>;
+}
+
+export interface InboundBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly InboundMessage[];
+}
+
+/** The Kafka client's per-batch controls, as the processor needs them. */
+export interface BatchControl {
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  /** True when the partition was revoked or sought: stop, the rest will be redelivered. */
+  isStale(): boolean;
+}
+
+export type BatchOutcome =
+  | { readonly kind: 'completed'; readonly position: number }
+  | { readonly kind: 'abandoned'; readonly position: number | undefined }
+  | {
+      readonly kind: 'retry';
+      readonly shard: number;
+      readonly error: ConsumerError;
+      readonly position: number | undefined;
+    };
+
+export interface BatchProcessorDeps {
+  readonly store: ShardStore;
+  readonly deadLetters: DeadLetterPublisher;
+  readonly topology: Topology;
+  readonly groupId: string;
+  readonly limits: ChunkLimits;
+  readonly now: () => Date;
+  readonly metrics: ConsumerMetrics;
+  readonly log: Logger;
+}
+
+/**
+ * Applies a partition's batch to the partition's shard, chunk by chunk, each chunk one transaction;
+ * resolves a chunk's offsets only after its COMMIT. A transient failure stops the batch and is
+ * returned (the caller pauses the partition and retries later); it is never skipped.
+ */
+export function createBatchProcessor(deps: BatchProcessorDeps) {
+  const { store, topology, metrics, log } = deps;
+
+  async function publishDeadLetters(
+    poison: ChunkPlan['poison'],
+    topic: string,
+    partition: number,
+  ): Promise<void> {
+    const failedAt = deps.now();
+    const letters = poison.map((p) => toDeadLetter(p, { topic, partition, groupId: deps.groupId }, failedAt));
+    try {
+      await deps.deadLetters.publish(letters);
+    } catch (error) {
+      throw new ConsumerError('DLQ_UNAVAILABLE', (error as Error).message, { cause: error });
+    }
+    for (const p of poison) {
+      metrics.dlqEvents.inc({ reason: p.reason });
+      log.warn(
+        { topic, partition, offset: p.offset, reason: p.reason, detail: p.detail.slice(0, 500) },
+        p.reason === 'wrong-partition'
+          ? 'MISCONFIGURATION: event on a partition of another shard; dead-lettered'
+          : 'poison event dead-lettered',
+      );
+    }
+  }
+
+  /** One transaction; returns the partition's next offset. `sent` remembers dead-lettered offsets. */
+  async function applyChunk(
+    topic: string,
+    partition: number,
+    shard: number,
+    chunk: readonly DecodedMessage[],
+    sent: Set<number>,
+  ): Promise<number> {
+    const started = performance.now();
+    let outcome: { plan: ChunkPlan; insertedReceivedAtMs: readonly number[] };
+    try {
+      outcome = await store.transaction(shard, async (tx) => {
+        const stored = await tx.lockPartition(topic, partition);
+        const plan = planChunk(chunk, stored);
+        const unsent = plan.poison.filter((p) => !sent.has(p.offset));
+        // Dead letters are stored before the offsets that skip them are committed.
+        if (unsent.length > 0) {
+          await publishDeadLetters(unsent, topic, partition);
+          for (const p of unsent) sent.add(p.offset);
+        }
+        if (plan.events.length > 0) {
+          const written = await tx.write(topic, partition, buildRows(plan.events), plan.nextOffset);
+          return { plan, insertedReceivedAtMs: written.insertedReceivedAtMs };
+        }
+        if (plan.nextOffset > stored) await tx.advance(topic, partition, plan.nextOffset);
+        return { plan, insertedReceivedAtMs: [] };
+      });
+    } catch (error) {
+      const classified = classifyShardError(error);
+      if (classified.code !== 'EVENT_REJECTED_BY_SHARD') throw classified;
+      return isolateRejected(topic, partition, shard, chunk, sent, classified);
+    }
+    const committedAt = deps.now().getTime();
+    const shardLabel = { shard: String(shard) };
+    metrics.transactionDuration.observe(shardLabel, (performance.now() - started) / 1000);
+    metrics.shardUp.set(shardLabel, 1);
+    const { plan, insertedReceivedAtMs } = outcome;
+    const inserted = insertedReceivedAtMs.length;
+    metrics.rowsWritten.inc(inserted);
+    const duplicates = plan.redelivered + plan.duplicatesInChunk + (plan.events.length - inserted);
+    if (duplicates > 0) metrics.duplicatesSkipped.inc(duplicates);
+    for (const receivedAt of insertedReceivedAtMs) {
+      metrics.freshness.observe(Math.max(0, committedAt - receivedAt) / 1000);
+    }
+    return plan.nextOffset;
+  }
+
+  /**
+   * PostgreSQL refused a value that passed the schema. Bisect the chunk (log₂ n transactions) down
+   * to the one event it refuses, dead-letter that event, apply the rest.
+   */
+  async function isolateRejected(
+    topic: string,
+    partition: number,
+    shard: number,
+    chunk: readonly DecodedMessage[],
+    sent: Set<number>,
+    error: ConsumerError,
+  ): Promise<number> {
+    if (chunk.length > 1) {
+      const middle = Math.ceil(chunk.length / 2);
+      await applyChunk(topic, partition, shard, chunk.slice(0, middle), sent);
+      return applyChunk(topic, partition, shard, chunk.slice(middle), sent);
+    }
+    const only = chunk[0]!;
+    if (only.kind === 'poison') throw error; // nothing left to isolate: not the event's fault
+    const rejected: DecodedMessage = {
+      kind: 'poison',
+      offset: only.offset,
+      message: only.message,
+      reason: 'rejected-by-shard',
+      detail: error.message,
+    };
+    return applyChunk(topic, partition, shard, [rejected], sent);
+  }
+
+  return async function processBatch(batch: InboundBatch, control: BatchControl): Promise<BatchOutcome> {
+    const { topic, partition } = batch;
+    const shard = shardOfPartition(partition, topology);
+    metrics.batchSize.observe(batch.messages.length);
+    const decoded = decodeBatch(batch.messages, partition, topology);
+    const sent = new Set<number>();
+    let position: number | undefined;
+    for (const chunk of chunkBatch(decoded, deps.limits)) {
+      if (!control.isRunning() || control.isStale()) return { kind: 'abandoned', position };
+      try {
+        await applyChunk(topic, partition, shard, chunk, sent);
+      } catch (error) {
+        const classified = classifyShardError(error);
+        const shardLabel = { shard: String(shard) };
+        metrics.retries.inc(shardLabel);
+        if (classified.code === 'SHARD_UNAVAILABLE') metrics.shardUp.set(shardLabel, 0);
+        const level =
+          classified.code === 'SHARD_MISCONFIGURED' || classified.code === 'INTERNAL' ? 'error' : 'warn';
+        log[level](
+          {
+            topic,
+            partition,
+            shard,
+            code: classified.code,
+            err: classified.message,
+            offset: chunk[0]!.offset,
+          },
+          'batch transaction failed; partition will retry',
+        );
+        return { kind: 'retry', shard, error: classified, position };
+      }
+      const last = chunk[chunk.length - 1]!;
+      control.resolveOffset(String(last.offset));
+      position = last.offset + 1;
+      await control.heartbeat();
+    }
+    return { kind: 'completed', position: position ?? 0 };
+  };
+}
+
+export type ProcessBatch = ReturnType<typeof createBatchProcessor>;

@@ -1,0 +1,114 @@
+import { ConfigError, redactUrl } from '@tillstream/config';
+import { assertTopology } from '@tillstream/contract';
+import { createLogger, createRegistry } from '@tillstream/observability';
+import { createBatchProcessor } from './batch-processor.js';
+import { loadConsumerConfig, type ConsumerConfig } from './config.js';
+import { closeHealth, createHealthServer, listenHealth } from './http.js';
+import { createDeadLetterProducer, createKafka } from './kafka-client.js';
+import { startConsumerRunner, type ConsumerRunner } from './kafka-consumer.js';
+import { createLagTracker } from './lag.js';
+import { createConsumerMetrics } from './metrics.js';
+import { createRetryScheduler } from './partition-retry.js';
+import { createShardStore } from './repository.js';
+import { startShardProbe } from './shard-probe.js';
+
+function readConfig(): Readonly<ConsumerConfig> {
+  try {
+    return loadConsumerConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const log = createLogger('consumer', config.logLevel);
+  log.info(
+    { config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } } },
+    'starting',
+  );
+  const topology = { partitionCount: config.kafka.partitions, shardCount: config.shards.urls.length };
+  assertTopology(topology);
+
+  const registry = createRegistry('consumer');
+  const metrics = createConsumerMetrics(registry, topology.shardCount);
+  const store = createShardStore(config.shards, log);
+  const kafka = createKafka(config.kafka, log);
+  const deadLetters = createDeadLetterProducer(kafka, config.kafka.dlqTopic);
+  let runner: ConsumerRunner | undefined;
+
+  // /healthz answers from the first moment; /readyz only once the group is joined.
+  const server = createHealthServer({ registry, isReady: () => runner?.isReady() ?? false });
+  await listenHealth(server, config.port, config.host);
+  const probe = startShardProbe({
+    probe: (shard) => store.probe(shard),
+    shardCount: topology.shardCount,
+    intervalMs: config.shards.probeIntervalMs,
+    metrics,
+    log,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string, exitCode: number): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      const timer = setTimeout(() => {
+        log.error('graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      probe.stop();
+      await runner?.stop().catch((error: Error) => log.error({ err: error.message }, 'consumer stop failed'));
+      await deadLetters.disconnect().catch(() => undefined);
+      await store.end();
+      await closeHealth(server);
+      log.info('stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+
+  try {
+    await deadLetters.connect();
+    runner = await startConsumerRunner({
+      kafka,
+      config: config.kafka,
+      processBatch: createBatchProcessor({
+        store,
+        deadLetters,
+        topology,
+        groupId: config.kafka.groupId,
+        limits: { maxEvents: config.maxEventsPerTransaction, maxItems: config.maxItemsPerTransaction },
+        now: () => new Date(),
+        metrics,
+        log,
+      }),
+      retry: createRetryScheduler({
+        policy: { initialMs: config.retryInitialMs, maxMs: config.retryMaxMs },
+        random: Math.random,
+        setTimer: (callback, ms) => setTimeout(callback, ms),
+        clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+        onPausedChange: (paused) => metrics.partitionsPaused.set(paused),
+      }),
+      lag: createLagTracker(),
+      metrics,
+      log,
+      lagIntervalMs: config.lagIntervalMs,
+      onFatal: (error) => {
+        log.fatal({ err: error.message }, 'consumer cannot continue');
+        void shutdown('consumer crashed', 1);
+      },
+    });
+  } catch (error) {
+    log.fatal({ err: (error as Error).message, code: (error as { code?: string }).code }, 'start failed');
+    await shutdown('start failed', 1);
+  }
+}
+
+void main();

@@ -1,0 +1,142 @@
+import pg from 'pg';
+import type { Logger } from '@tillstream/observability';
+import type { WriteRows } from './rows.js';
+import type { ShardStore, ShardTransaction, WriteResult } from './batch-processor.js';
+
+/** Locks the partition's progress row (creating it at offset 0) for the rest of the transaction. */
+const LOCK_PARTITION = `
+INSERT INTO consumer_offsets AS o (topic, kafka_partition, next_offset) VALUES ($1, $2, 0)
+ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = o.next_offset
+RETURNING next_offset`;
+
+/**
+ * One statement per chunk: insert the purchases (ON CONFLICT DO NOTHING is the purchaseId dedup),
+ * then line items and aggregate increments only for the purchases this statement really inserted,
+ * then the partition's next offset. Totals are summed in SQL and upserted in (store, item) order so
+ * two transactions touching the same keys lock them in the same order.
+ */
+const WRITE_CHUNK = `
+WITH input AS (
+  SELECT * FROM unnest($3::uuid[], $4::int[], $5::int[], $6::date[], $7::timestamptz[], $8::bigint[])
+    AS t(purchase_id, store_id, customer_id, purchase_date, received_at, kafka_offset)
+), inserted AS (
+  INSERT INTO purchases (purchase_id, store_id, customer_id, purchase_date, received_at, kafka_partition, kafka_offset)
+  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, $2, kafka_offset FROM input
+  ON CONFLICT (purchase_id) DO NOTHING
+  RETURNING purchase_id, store_id, received_at
+), items AS (
+  SELECT * FROM unnest($9::uuid[], $10::int[], $11::int[]) AS i(purchase_id, item_id, quantity)
+), new_items AS (
+  INSERT INTO purchase_items (purchase_id, item_id, quantity)
+  SELECT items.purchase_id, items.item_id, items.quantity FROM items JOIN inserted USING (purchase_id)
+), totals AS (
+  INSERT INTO store_item_totals AS s (store_id, item_id, quantity)
+  SELECT inserted.store_id, items.item_id, sum(items.quantity)
+  FROM items JOIN inserted USING (purchase_id)
+  GROUP BY inserted.store_id, items.item_id
+  ORDER BY inserted.store_id, items.item_id
+  ON CONFLICT (store_id, item_id) DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity
+), progress AS (
+  UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $12::bigint), updated_at = now()
+  WHERE topic = $1 AND kafka_partition = $2
+)
+SELECT coalesce(array_agg(extract(epoch FROM received_at)::float8 * 1000), '{}') AS received_ms FROM inserted`;
+
+const ADVANCE = `
+UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $3::bigint), updated_at = now()
+WHERE topic = $1 AND kafka_partition = $2`;
+
+export interface ShardPoolOptions {
+  readonly urls: readonly string[];
+  readonly poolMax: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+}
+
+export interface PgShardStore extends ShardStore {
+  /** SELECT 1 on a shard; rejects when it is unreachable. */
+  probe(shard: number): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** A connection pool per shard, in SHARD_URLS order. */
+export function createShardStore(options: ShardPoolOptions, log: Logger): PgShardStore {
+  const pools = options.urls.map((url, shard) => {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolMax,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      idleTimeoutMillis: options.idleTimeoutMs,
+      statement_timeout: options.statementTimeoutMs,
+      application_name: 'tillstream-consumer',
+    });
+    // An idle client whose server went away emits here; without a listener the process would crash.
+    pool.on('error', (error) => log.warn({ shard, err: error.message }, 'idle shard connection failed'));
+    return pool;
+  });
+  const poolOf = (shard: number): pg.Pool => {
+    const pool = pools[shard];
+    if (!pool) throw new RangeError(`no shard ${shard}; SHARD_URLS has ${pools.length}`);
+    return pool;
+  };
+
+  return {
+    async transaction<T>(shard: number, work: (tx: ShardTransaction) => Promise<T>): Promise<T> {
+      const client = await poolOf(shard).connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await work(pgTransaction(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection is gone; discard it instead of returning it to the pool.
+          broken = rollbackError as Error;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async probe(shard) {
+      await poolOf(shard).query('SELECT 1');
+    },
+    async end() {
+      await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+    },
+  };
+}
+
+function pgTransaction(client: pg.PoolClient): ShardTransaction {
+  return {
+    async lockPartition(topic, partition) {
+      const { rows } = await client.query<{ next_offset: string }>(LOCK_PARTITION, [topic, partition]);
+      return Number(rows[0]!.next_offset);
+    },
+    async write(topic, partition, rows: WriteRows, nextOffset): Promise<WriteResult> {
+      const { purchases: p, items: i } = rows;
+      const result = await client.query<{ received_ms: number[] }>(WRITE_CHUNK, [
+        topic,
+        partition,
+        p.purchaseIds,
+        p.storeIds,
+        p.customerIds,
+        p.dates,
+        p.receivedAts,
+        p.offsets,
+        i.purchaseIds,
+        i.itemIds,
+        i.quantities,
+        nextOffset,
+      ]);
+      return { insertedReceivedAtMs: result.rows[0]?.received_ms ?? [] };
+    },
+    async advance(topic, partition, nextOffset) {
+      await client.query(ADVANCE, [topic, partition, nextOffset]);
+    },
+  };
+}
