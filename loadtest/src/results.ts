@@ -1,0 +1,96 @@
+/**
+ * A run's record under results/<date>-<scenario>-<clients>/: summary.json (numbers, config, command,
+ * commit, machine), requests.csv[.gz] (every attempt) and lag.csv (consumer lag over the run).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LagSample } from './consumer-lag.js';
+import type { LoadRunResult } from './runner.js';
+import type { DrainResult, VerifyReport } from './verify.js';
+import type { WorkloadProfile } from './workload.js';
+import type { RetryPolicy } from './retry-policy.js';
+
+export interface MachineInfo {
+  readonly platform: string;
+  readonly release: string;
+  readonly arch: string;
+  readonly cpuModel: string;
+  readonly cpus: number;
+  readonly totalMemoryGiB: number;
+  /** 1-minute load average when the run started: how busy the box already was. */
+  readonly loadAverageAtStart: number;
+  readonly node: string;
+}
+
+export interface RunSummary {
+  readonly scenario: string;
+  readonly clients: number;
+  readonly runId: string;
+  readonly command: string;
+  readonly commit: string;
+  readonly commitDirty: boolean;
+  readonly machine: MachineInfo;
+  readonly profile: WorkloadProfile;
+  readonly retry: RetryPolicy;
+  readonly targets: {
+    readonly purchaseUrl: string;
+    readonly storeUrl?: string;
+    readonly shards: number;
+    readonly partitions: number;
+  };
+  readonly load: LoadRunResult;
+  readonly drain: DrainResult | null;
+  readonly verify: VerifyReport | null;
+  readonly lag: { readonly samples: number; readonly max: number; readonly intervalMs: number };
+  readonly files: { readonly records: string; readonly lag: string };
+  /** Both invariants of a published run: zero failed purchases after retries, ledger == shards. */
+  readonly invariantsHold: boolean;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    platform: os.platform(),
+    release: os.release(),
+    arch: os.arch(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpus: os.availableParallelism(),
+    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverageAtStart: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
+    node: process.version,
+  };
+}
+
+export function gitInfo(repoRoot: string): { commit: string; dirty: boolean } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+/** results/<yyyy-mm-dd>-<scenario>-<clients>; a rerun on the same day replaces that directory. */
+export function runDirectory(resultsDir: string, scenario: string, clients: number, date: Date): string {
+  return path.join(resultsDir, `${date.toISOString().slice(0, 10)}-${scenario}-${clients}`);
+}
+
+export function prepareRunDirectory(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
+
+export function lagCsv(samples: readonly LagSample[]): string {
+  return `tMs,lag\n${samples.map((s) => `${s.tMs},${s.lag}\n`).join('')}`;
+}
+
+export function writeRunFiles(dir: string, summary: RunSummary, lag: readonly LagSample[]): void {
+  writeFileSync(path.join(dir, 'lag.csv'), lagCsv(lag));
+  writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+}

@@ -1,0 +1,146 @@
+/**
+ * One recorded run: load (with live progress and lag sampling), drain, verification, files under
+ * results/. Shared by the CLI, the demo and the experiment.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { LoadConfig } from './config.js';
+import { startLagSampler } from './consumer-lag.js';
+import { Ledger } from './ledger.js';
+import { startProgress } from './progress.js';
+import { CsvRecorder } from './records.js';
+import {
+  gitInfo,
+  machineInfo,
+  prepareRunDirectory,
+  runDirectory,
+  writeRunFiles,
+  type RunSummary,
+} from './results.js';
+import { LoadRun } from './runner.js';
+import { ShardReader } from './shards.js';
+import type { Targets } from './targets.js';
+import { verifyRun, waitForDrain } from './verify.js';
+import { makeProfile, storeIdOf, type WorkloadProfile } from './workload.js';
+
+export interface ExecuteOptions {
+  readonly config: LoadConfig;
+  readonly targets: Targets;
+  readonly scenario: string;
+  /** Overrides config.profile.stores (the experiment's client counts). */
+  readonly clients?: number;
+  /** Overrides config.resultsDir (relative paths are resolved against repoRoot). */
+  readonly repoRoot: string;
+  readonly command: string;
+  readonly out?: NodeJS.WriteStream;
+  readonly log?: (line: string) => void;
+}
+
+/** The first store id above every id already on the shards, rounded up to a thousand (0 when empty). */
+export function freshStoreIdBase(maxStoreIdOnShards: number): number {
+  return maxStoreIdOnShards === 0 ? 0 : Math.ceil((maxStoreIdOnShards + 1) / 1000) * 1000;
+}
+
+export async function executeRun(options: ExecuteOptions): Promise<{ summary: RunSummary; dir: string }> {
+  const { config, targets, scenario } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const shards = targets.shardUrls.length > 0 ? new ShardReader(targets.shardUrls) : undefined;
+  try {
+    const storeIdBase = config.storeIdBase ?? (shards ? freshStoreIdBase(await shards.maxStoreId()) : 0);
+    const profile: WorkloadProfile = makeProfile({
+      ...config.profile,
+      stores: options.clients ?? config.profile.stores,
+      storeIdBase,
+    });
+    const dir = runDirectory(
+      path.resolve(options.repoRoot, config.resultsDir),
+      scenario,
+      profile.stores,
+      new Date(),
+    );
+    prepareRunDirectory(dir);
+    const runId = randomBytes(6).toString('hex');
+    const machine = machineInfo();
+    const ledger = new Ledger(profile.maxItemId);
+    const recorder = new CsvRecorder(path.join(dir, 'requests.csv'));
+    const lagSampler = targets.consumerMetricsUrl
+      ? startLagSampler(targets.consumerMetricsUrl, config.lagSampleIntervalMs)
+      : undefined;
+    log(
+      `${scenario}: ${profile.stores} clients, stores ${storeIdOf(profile, 0)}…${storeIdOf(profile, profile.stores - 1)}, ` +
+        `${profile.hours}×${profile.purchasesPerHour} purchases each → ${options.targets.purchaseUrl}`,
+    );
+    const run = new LoadRun({
+      profile,
+      targetUrl: targets.purchaseUrl,
+      runId,
+      retry: config.retry,
+      requestTimeoutMs: config.requestTimeoutMs,
+      ...(config.apiKey ? { headers: { authorization: `Bearer ${config.apiKey}` } } : {}),
+      ledger,
+      record: (r) => recorder.write(r),
+    });
+    const progress = startProgress(() => run.snapshot(), options.out ?? process.stdout, {
+      plainIntervalMs: config.progressIntervalMs,
+    });
+    const load = await run.run();
+    progress.stop();
+    const recordsFile = await recorder.finish(config.gzipAboveBytes);
+
+    let drain: RunSummary['drain'] = null;
+    let verify: RunSummary['verify'] = null;
+    const storeIds = Array.from({ length: profile.stores }, (_, i) => storeIdOf(profile, i));
+    if (config.verify && shards) {
+      log('waiting for the consumer to drain…');
+      drain = await waitForDrain({
+        shards,
+        fromStore: storeIds[0]!,
+        toStore: storeIds.at(-1)!,
+        expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
+        ...(targets.consumerMetricsUrl ? { consumerMetricsUrl: targets.consumerMetricsUrl } : {}),
+        timeoutMs: config.drainTimeoutMs,
+      });
+      log(`verifying the ledger against the shards${targets.storeUrl ? ' and the Store API' : ''}…`);
+      verify = await verifyRun({
+        ledger,
+        storeIds,
+        shards,
+        topology: targets.topology,
+        ...(targets.storeUrl ? { storeApiUrl: targets.storeUrl } : {}),
+      });
+    }
+    const lag = (await lagSampler?.stop()) ?? [];
+    const git = gitInfo(options.repoRoot);
+    const summary: RunSummary = {
+      scenario,
+      clients: profile.stores,
+      runId,
+      command: options.command,
+      commit: git.commit,
+      commitDirty: git.dirty,
+      machine,
+      profile,
+      retry: config.retry,
+      targets: {
+        purchaseUrl: targets.purchaseUrl,
+        ...(targets.storeUrl ? { storeUrl: targets.storeUrl } : {}),
+        shards: targets.shardUrls.length,
+        partitions: targets.topology.partitionCount,
+      },
+      load,
+      drain,
+      verify,
+      lag: {
+        samples: lag.length,
+        max: Math.max(0, ...lag.map((s) => s.lag)),
+        intervalMs: config.lagSampleIntervalMs,
+      },
+      files: { records: path.basename(recordsFile), lag: 'lag.csv' },
+      invariantsHold: load.purchases.failed === 0 && (verify?.ok ?? false) && (drain?.drained ?? false),
+    };
+    writeRunFiles(dir, summary, lag);
+    return { summary, dir };
+  } finally {
+    await shards?.close();
+  }
+}

@@ -1,0 +1,54 @@
+/** The human summary of a run, printed by the CLI, the demo and the experiment. */
+import path from 'node:path';
+import type { RunSummary } from './results.js';
+import type { CheckResult } from './verify.js';
+
+const n = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function check(result: CheckResult | undefined, what: string): string {
+  if (!result) return `– (not checked: ${what})`;
+  if (result.ok) return `✔ (${n(result.checked)} ${what})`;
+  return `✘ ${n(result.mismatchCount)} mismatches:\n${result.mismatches.map((m) => `      ${m}`).join('\n')}`;
+}
+
+export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: string): string {
+  const { load, drain, verify } = summary;
+  const l = load.latency;
+  const rows: [string, string][] = [
+    [
+      'clients',
+      `${summary.clients} (${load.phaseStarts.map((p) => `${p.name} ${p.clients} @${(p.atMs / 1000).toFixed(1)} s`).join(', ')})`,
+    ],
+    ['purchases', `${n(load.purchases.ok)} acknowledged of ${n(load.purchases.total)}`],
+    ['wall time', `${(load.wallMs / 1000).toFixed(1)} s`],
+    ['throughput', `${n(load.throughputPerSecond)} purchases/s`],
+    [
+      'latency (ms)',
+      `mean ${l.meanMs.toFixed(1)}  median ${l.medianMs.toFixed(1)}  p95 ${l.p95Ms.toFixed(1)}  p99 ${l.p99Ms.toFixed(1)}  max ${l.maxMs.toFixed(1)}`,
+    ],
+    [
+      'failures',
+      `${n(load.purchases.failed)} purchases failed after retries; ${n(load.attempts.failed)} failed attempts, ${n(load.attempts.retries)} retries`,
+    ],
+    [
+      'runner CPU',
+      `${load.runnerCpu.coresUsed.toFixed(2)} cores (user ${(load.runnerCpu.userMs / 1000).toFixed(1)} s, system ${(load.runnerCpu.systemMs / 1000).toFixed(1)} s)`,
+    ],
+  ];
+  if (drain) {
+    rows.push([
+      'consumer lag',
+      drain.drained
+        ? `drained in ${(drain.drainMs / 1000).toFixed(1)} s after the load (peak lag ${n(summary.lag.max)} messages)`
+        : `NOT drained after ${(drain.drainMs / 1000).toFixed(0)} s (${n(drain.foundQuantity)} of ${n(drain.expectedQuantity)} items on the shards)`,
+    ]);
+  }
+  rows.push(['ledger == shards', check(verify?.shards, '(store, item) totals')]);
+  rows.push(['purchase rows', check(verify?.purchaseRows, 'stores, one row per acknowledged purchase')]);
+  rows.push(['ledger == Store API', check(verify?.storeApi, "stores' top 10")]);
+  const relative = path.relative(repoRoot, dir);
+  rows.push(['results', relative.startsWith('..') || relative === '' ? dir : relative]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}

@@ -1,0 +1,55 @@
+/**
+ * Where a run sends its load and what it checks afterwards: from explicit variables, else from the
+ * native stack's `.stack/state.json` (services, shard URLs, partition count).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Topology } from '@tillstream/contract';
+import type { LoadConfig } from './config.js';
+
+export interface Targets {
+  readonly purchaseUrl: string;
+  readonly storeUrl?: string;
+  readonly consumerMetricsUrl?: string;
+  readonly shardUrls: readonly string[];
+  readonly topology: Topology;
+}
+
+/** The fields of `.stack/state.json` this package reads. */
+export interface StackStateView {
+  readonly status: string;
+  readonly kafka: { readonly partitions: number };
+  readonly shards: readonly { readonly url: string }[];
+  readonly services: Readonly<Record<string, { readonly url: string }>>;
+}
+
+export async function readStackState(repoRoot: string): Promise<StackStateView | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(repoRoot, '.stack', 'state.json'), 'utf8')) as StackStateView;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Explicit variables win; the stack state fills the rest. Throws when the purchase URL is unknown. */
+export function resolveTargets(config: LoadConfig, state: StackStateView | undefined): Targets {
+  const purchaseUrl = config.purchaseUrl ?? state?.services.purchase?.url;
+  if (!purchaseUrl) {
+    throw new Error(
+      'no purchase service: set PURCHASE_URL, or start the stack with the services built (make up)',
+    );
+  }
+  const storeUrl = config.storeUrl ?? state?.services.store?.url;
+  const consumerUrl = state?.services.consumer?.url;
+  const consumerMetricsUrl =
+    config.consumerMetricsUrl ?? (consumerUrl ? `${consumerUrl}/metrics` : undefined);
+  const shardUrls = config.shardUrls.length > 0 ? config.shardUrls : (state?.shards.map((s) => s.url) ?? []);
+  const partitionCount = config.kafkaPartitions ?? state?.kafka.partitions ?? 12;
+  return {
+    purchaseUrl,
+    ...(storeUrl ? { storeUrl } : {}),
+    ...(consumerMetricsUrl ? { consumerMetricsUrl } : {}),
+    shardUrls,
+    topology: { partitionCount, shardCount: Math.max(1, shardUrls.length) },
+  };
+}
