@@ -60,8 +60,10 @@ export function hedgedCall<T>(
       );
     };
 
+    // The primary goes first, so one answering exactly at the delay is not hedged.
+    const primaryAnswer = primary();
     const cancelTimer = schedule(delayMs, startReplica);
-    primary().then(
+    primaryAnswer.then(
       (value) => finish({ value, winner: 'primary', hedged }),
       (error: unknown) => {
         primaryError = { error };
