@@ -123,6 +123,6 @@ export function validateBody(body: unknown): Validation<LineItem[]> {
       problems.push(`the quantities of ItemID ${itemId} add up to ${quantity}, more than ${MAX_QUANTITY}`);
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
   return { ok: true, value: [...totals].map(([itemId, quantity]) => ({ itemId, quantity })) };
 }
