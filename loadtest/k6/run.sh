@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs loadtest/k6/purchases.js with the pinned k6 against the local stack (or PURCHASE_URL).
+#   PROMETHEUS_RW=1   also stream k6's metrics to the stack's Prometheus (remote-write receiver)
+#   SUMMARY_FILE=…    where the JSON end-of-test summary goes (default results/k6-summary.json)
+# Every workload variable of the Node runner applies (STORES, PURCHASES_PER_HOUR, …), plus P99_MS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+k6_bin="$(bash loadtest/k6/install.sh)"
+# The script imports the compiled workload module.
+npx tsc -b loadtest
+
+if [ -z "${PURCHASE_URL:-}" ] && [ -f .stack/state.json ]; then
+  PURCHASE_URL="$(node -e 'const s=require("./.stack/state.json"); process.stdout.write(s.services?.purchase?.url ?? "")')"
+  export PURCHASE_URL
+fi
+
+summary="${SUMMARY_FILE:-results/k6-summary.json}"
+mkdir -p "$(dirname "${summary}")"
+args=(run --summary-export "${summary}")
+if [ "${PROMETHEUS_RW:-0}" = "1" ]; then
+  export K6_PROMETHEUS_RW_SERVER_URL="${K6_PROMETHEUS_RW_SERVER_URL:-http://127.0.0.1:9090/api/v1/write}"
+  export K6_PROMETHEUS_RW_TREND_STATS="${K6_PROMETHEUS_RW_TREND_STATS:-p(50),p(95),p(99),max}"
+  args+=(-o experimental-prometheus-rw --tag testid="k6-$(date +%s)")
+fi
+exec "${k6_bin}" "${args[@]}" "$@" loadtest/k6/purchases.js
