@@ -1,0 +1,10 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freshStoreIdBase } from '../src/run.js';
+
+test('each run gets store ids above everything already on the shards', () => {
+  assert.equal(freshStoreIdBase(0), 0);
+  assert.equal(freshStoreIdBase(256), 1000);
+  assert.equal(freshStoreIdBase(999), 1000);
+  assert.equal(freshStoreIdBase(1000), 2000);
+});

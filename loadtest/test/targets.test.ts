@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadLoadConfig } from '../src/config.js';
+import { resolveTargets, type StackStateView } from '../src/targets.js';
+
+const state: StackStateView = {
+  status: 'ready',
+  kafka: { partitions: 12 },
+  shards: [{ url: 'postgres://a/db' }, { url: 'postgres://b/db' }],
+  services: {
+    purchase: { url: 'http://127.0.0.1:8080' },
+    store: { url: 'http://127.0.0.1:8081' },
+    consumer: { url: 'http://127.0.0.1:8082' },
+  },
+};
+
+test('targets come from the stack state unless set explicitly', () => {
+  const fromState = resolveTargets(loadLoadConfig({}), state);
+  assert.equal(fromState.purchaseUrl, 'http://127.0.0.1:8080');
+  assert.equal(fromState.consumerMetricsUrl, 'http://127.0.0.1:8082/metrics');
+  assert.deepEqual(fromState.topology, { partitionCount: 12, shardCount: 2 });
+  const explicit = resolveTargets(
+    loadLoadConfig({ PURCHASE_URL: 'http://h:1', SHARD_URLS: 'postgres://x/y' }),
+    state,
+  );
+  assert.equal(explicit.purchaseUrl, 'http://h:1');
+  assert.deepEqual(explicit.shardUrls, ['postgres://x/y']);
+});
+
+test('no purchase service anywhere is an error that says what to do', () => {
+  assert.throws(() => resolveTargets(loadLoadConfig({}), { ...state, services: {} }), /PURCHASE_URL/);
+});
+
+test('config: workload variables, client list, store id base', () => {
+  const config = loadLoadConfig({
+    STORES: '16',
+    PURCHASES_PER_HOUR: '20',
+    CLIENTS: '8,16',
+    STORE_ID_BASE: '5000',
+  });
+  assert.equal(config.profile.stores, 16);
+  assert.equal(config.profile.purchasesPerHour, 20);
+  assert.deepEqual(config.clients, [8, 16]);
+  assert.equal(config.storeIdBase, 5000);
+  assert.equal(loadLoadConfig({}).storeIdBase, undefined);
+  assert.throws(() => loadLoadConfig({ ITEMS_PER_PURCHASE: '30' }), /ITEMS_PER_PURCHASE/);
+  assert.throws(() => loadLoadConfig({ CLIENTS: '8,x' }), /CLIENTS/);
+});
