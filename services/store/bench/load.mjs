@@ -1,0 +1,73 @@
+// Closed-loop load: N concurrent clients, each sending its next request when the last one answers.
+import { Pool } from 'undici';
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function summarise(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const round = (x) => (x === null ? null : Math.round(x * 1000) / 1000);
+  return {
+    count: sorted.length,
+    p50Ms: round(percentile(sorted, 50)),
+    p90Ms: round(percentile(sorted, 90)),
+    p99Ms: round(percentile(sorted, 99)),
+    p999Ms: round(percentile(sorted, 99.9)),
+    maxMs: round(sorted.length ? sorted[sorted.length - 1] : null),
+  };
+}
+
+/**
+ * Runs `clients` loops against `baseUrl` for `warmupMs` (not recorded) then `durationMs`.
+ * `next()` → {name, method, path, body?}; latencies are recorded per `name`.
+ */
+export async function closedLoop({ baseUrl, clients, warmupMs, durationMs, next, headers = {} }) {
+  const pool = new Pool(baseUrl, { connections: clients, pipelining: 1, keepAliveTimeout: 30_000 });
+  const samples = new Map();
+  const statuses = new Map();
+  let recording = false;
+  let stop = false;
+  const loop = async () => {
+    while (!stop) {
+      const request = next();
+      const start = performance.now();
+      let status = 'error';
+      try {
+        const response = await pool.request({
+          path: request.path,
+          method: request.method,
+          headers: request.body ? { 'content-type': 'application/json', ...headers } : headers,
+          body: request.body,
+        });
+        await response.body.text();
+        status = String(response.statusCode);
+      } catch (error) {
+        status = `error:${error.code ?? error.message}`;
+      }
+      const ms = performance.now() - start;
+      if (!recording) continue;
+      const key = `${request.name} ${status}`;
+      statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      if (status.startsWith('2') || status === '404') {
+        if (!samples.has(request.name)) samples.set(request.name, []);
+        samples.get(request.name).push(ms);
+      }
+    }
+  };
+  const loops = Array.from({ length: clients }, loop);
+  await new Promise((r) => setTimeout(r, warmupMs));
+  recording = true;
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, durationMs));
+  recording = false;
+  const seconds = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(loops);
+  await pool.close();
+  const byName = {};
+  for (const [name, values] of samples)
+    byName[name] = { ...summarise(values), perSecond: Math.round(values.length / seconds) };
+  return { seconds, latency: byName, statuses: Object.fromEntries([...statuses].sort()) };
+}
