@@ -247,8 +247,7 @@ try {
   expectedRows = await prefill();
   let replicaUrls = [];
   if (opt.replica === 'streaming') {
-    for (const [i, server] of servers.entries())
-      replicas.push(await startReplica(server, await freePort(), log));
+    for (const server of servers) replicas.push(await startReplica(server, await freePort(), log));
     await waitForReplay(replicas, database, expectedRows);
     replicaUrls = replicas.map((r) => r.url(database));
   } else if (opt.replica === 'connection') {
