@@ -32,6 +32,11 @@ const shape = {
   KAFKA_SEND_RETRIES: int(3, 1, 100),
   /** Pause between attempts to (re)connect the producer while Kafka is unreachable. */
   KAFKA_RECONNECT_BACKOFF_MS: int(500, 10, 60_000),
+  /**
+   * How long a starting worker waits for Kafka before it listens anyway (answering 503 until Kafka is
+   * reachable). Waiting keeps a worker that is still connecting from taking requests beside a ready one.
+   */
+  PURCHASE_STARTUP_KAFKA_WAIT_MS: int(5_000, 0, 600_000),
   /** Upper bound from accepting a purchase to answering it: past it the answer is 503, never a hang. */
   PURCHASE_PUBLISH_TIMEOUT_MS: int(5_000, 100, 60_000),
   /** Worker processes (node:cluster); 1 runs in a single process. */
@@ -69,6 +74,7 @@ export interface PurchaseConfig {
     readonly reconnectBackoffMs: number;
   };
   readonly publishTimeoutMs: number;
+  readonly startupKafkaWaitMs: number;
   readonly workers: number;
   /** Secret: non-enumerable, so it never appears in a logged or serialised config. */
   readonly apiKeys: readonly string[];
@@ -103,6 +109,7 @@ export function loadPurchaseConfig(env: Record<string, string | undefined>): Rea
         reconnectBackoffMs: e.KAFKA_RECONNECT_BACKOFF_MS,
       },
       publishTimeoutMs: e.PURCHASE_PUBLISH_TIMEOUT_MS,
+      startupKafkaWaitMs: e.PURCHASE_STARTUP_KAFKA_WAIT_MS,
       workers: e.PURCHASE_WORKERS,
       apiKeys: e.PURCHASE_API_KEYS,
       maxInFlight: e.PURCHASE_MAX_IN_FLIGHT,

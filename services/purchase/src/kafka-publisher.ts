@@ -131,9 +131,13 @@ export class KafkaPublisher implements Publisher {
     await admin.connect();
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: [this.options.topic] });
-      const actual = metadata.topics[0]?.partitions.length ?? 0;
-      if (actual !== this.options.partitions) {
-        throw new PartitionCountMismatchError(this.options.topic, actual, this.options.partitions);
+      const partitions = metadata.topics[0]?.partitions ?? [];
+      if (partitions.length !== this.options.partitions) {
+        throw new PartitionCountMismatchError(this.options.topic, partitions.length, this.options.partitions);
+      }
+      const leaderless = partitions.filter((p) => p.leader < 0 || p.partitionErrorCode !== 0);
+      if (leaderless.length > 0) {
+        throw new Error(`${leaderless.length} partitions of ${this.options.topic} have no leader`);
       }
     } finally {
       await admin.disconnect().catch(() => undefined);

@@ -57,6 +57,8 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
     retryAfterSeconds: config.retryAfterSeconds,
   });
   publisher.start();
+  await waitUntil(() => publisher.isConnected(), config.startupKafkaWaitMs);
+  if (!publisher.isConnected()) log.warn('Kafka is not reachable yet; listening anyway (answering 503)');
   const server: Server = await listen(app, config.port, config.host);
   log.info({ port: config.port, host: config.host }, 'purchase service listening');
 
@@ -69,6 +71,11 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
     await withDeadline(publisher.close(), deadline);
     log.info('purchase service stopped');
   };
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 function withDeadline(work: Promise<void>, deadline: number): Promise<void> {
