@@ -50,7 +50,9 @@ export async function closedLoop({ baseUrl, clients, warmupMs, durationMs, next,
       if (!recording) continue;
       const key = `${request.name} ${status}`;
       statuses.set(key, (statuses.get(key) ?? 0) + 1);
-      if (status.startsWith('2') || status === '404') {
+      // Every HTTP answer counts (a 503 after the shard deadline is an answer the client waited for);
+      // transport errors have no meaningful latency and are only counted.
+      if (!status.startsWith('error')) {
         if (!samples.has(request.name)) samples.set(request.name, []);
         samples.get(request.name).push(ms);
       }
@@ -67,7 +69,14 @@ export async function closedLoop({ baseUrl, clients, warmupMs, durationMs, next,
   await Promise.all(loops);
   await pool.close();
   const byName = {};
-  for (const [name, values] of samples)
-    byName[name] = { ...summarise(values), perSecond: Math.round(values.length / seconds) };
+  for (const [name, values] of samples) {
+    const failed = [...statuses].filter(([key]) => key.startsWith(`${name} `) && !/ (2\d\d|404)$/.test(key));
+    const failures = failed.reduce((total, [, count]) => total + count, 0);
+    byName[name] = {
+      ...summarise(values),
+      perSecond: Math.round(values.length / seconds),
+      failureRate: Math.round((failures / Math.max(1, values.length)) * 10_000) / 10_000,
+    };
+  }
   return { seconds, latency: byName, statuses: Object.fromEntries([...statuses].sort()) };
 }
