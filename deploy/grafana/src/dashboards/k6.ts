@@ -4,7 +4,8 @@ import type { DashboardSpec, Target } from '../panel-kit.js';
  * k6 results remote-written to Prometheus (`k6 run -o experimental-prometheus-rw`), laid out like
  * Grafana's "k6 Prometheus" dashboard (19665). Trend metrics arrive as one gauge per statistic
  * (k6_http_req_duration_p99, …) chosen by K6_PROMETHEUS_RW_TREND_STATS; `$quantile_stat` picks one.
- * Tag runs with `--tag testid=<name>` to tell them apart.
+ * Tag runs with `--tag testid=<name>` to tell them apart (loadtest/k6/run.sh does with PROMETHEUS_RW=1).
+ * Requests are grouped by scenario, not by k6's `name`: the script's URLs carry store and customer ids.
  */
 const T = 'testid=~"$testid"';
 
@@ -134,13 +135,14 @@ export const k6: DashboardSpec = {
           ),
         },
         {
-          title: 'Request duration by request',
-          description: 'Duration ($quantile_stat) per request name, method and status.',
+          title: 'Request duration by phase',
+          description:
+            'Duration ($quantile_stat) per scenario (the workload phases east, central, west) and status.',
           unit: 's',
           targets: [
             {
-              expr: `avg by (name, method, status) (k6_http_req_duration_$quantile_stat{${T}})`,
-              legend: '{{method}} {{name}} {{status}}',
+              expr: `avg by (scenario, status) (k6_http_req_duration_$quantile_stat{${T}})`,
+              legend: '{{scenario}} {{status}}',
             },
           ],
         },
@@ -173,16 +175,18 @@ export const k6: DashboardSpec = {
       ],
     },
     {
-      title: 'Checks, iterations, transfer',
+      title: 'Purchases, iterations, transfer',
       panels: [
         {
-          title: 'Checks success rate',
-          description: 'Share of passing checks, per check.',
-          unit: 'percentunit',
+          title: 'Purchases acknowledged and failed',
+          description:
+            'Purchases the script got a 201 for (after retries) and purchases it gave up on: the counters of loadtest/k6/purchases.js.',
+          unit: 'short',
           width: 8,
-          min: 0,
-          max: 1,
-          targets: [{ expr: `avg by (check) (k6_checks_rate{${T}})`, legend: '{{check}}' }],
+          targets: [
+            { expr: `sum(k6_purchases_acknowledged_total{${T}})`, legend: 'acknowledged' },
+            { expr: `sum(k6_purchases_failed_total{${T}}) or vector(0)`, legend: 'failed' },
+          ],
         },
         {
           title: 'Iterations',
