@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { generateReport, latestRuns, loadRuns, reading } from '../src/report.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeRun(name: string, clients: number, throughput: number, startedAt: string, ok = true) {
+  const summary = {
+    scenario: name.split('-')[3],
+    clients,
+    command: 'make experiment',
+    commit: '0123456789abcdef',
+    commitDirty: false,
+    machine: { cpus: 2, cpuModel: 'x', totalMemoryGiB: 24, node: 'v20', loadAverageAtStart: 1 },
+    profile: {
+      hours: 9,
+      purchasesPerHour: 300,
+      itemsPerPurchase: 5,
+      maxItemId: 100000,
+      quantityPerItem: 1,
+      customersPerStore: 1000,
+      date: '20210101',
+      seed: 1,
+    },
+    retry: { maxAttempts: 6 },
+    targets: { partitions: 12, shards: 4 },
+    load: {
+      startedAt,
+      wallMs: 1000,
+      purchases: { ok: 100, failed: ok ? 0 : 1, total: 100 },
+      attempts: { retries: 0 },
+      throughputPerSecond: throughput,
+      latency: { meanMs: clients / 10, medianMs: 1, p95Ms: 2, p99Ms: 3, maxMs: 4 },
+      runnerCpu: { coresUsed: 0.2 },
+    },
+    drain: { drainMs: 1500 },
+    lag: { max: clients * 2 },
+    files: { lag: 'lag.csv' },
+    invariantsHold: ok,
+  };
+  mkdirSync(path.join(dir, name), { recursive: true });
+  writeFileSync(path.join(dir, name, 'summary.json'), JSON.stringify(summary));
+  writeFileSync(path.join(dir, name, 'lag.csv'), 'tMs,lag\n0,0\n1000,5\n2000,0\n');
+}
+
+test('the report tables the latest run per scenario and clients, plots the experiment, reads the numbers', async () => {
+  writeRun('2026-01-01-full-256', 256, 1000, '2026-01-01T10:00:00Z');
+  writeRun('2026-01-02-full-256', 256, 1100, '2026-01-02T10:00:00Z');
+  writeRun('2026-01-02-full-512', 512, 1200, '2026-01-02T11:00:00Z');
+  writeRun('2026-01-02-demo-256', 256, 900, '2026-01-02T12:00:00Z', false);
+  mkdirSync(path.join(dir, 'bench'));
+
+  const latest = latestRuns(loadRuns(dir));
+  assert.deepEqual(
+    latest.map((r) => r.dir),
+    ['2026-01-02-demo-256', '2026-01-02-full-256', '2026-01-02-full-512'],
+  );
+  const readme = await generateReport(dir);
+  assert.match(readme, /## Scenario `full`: 256, 512 clients/);
+  assert.match(readme, /\*\*1,100\*\*/);
+  assert.doesNotMatch(readme.split('## Every recorded run')[0]!, /\*\*1,000\*\*/);
+  assert.match(readme, /- \[bench\]\(bench\)/);
+  for (const plot of ['full-throughput.svg', 'full-latency.svg', 'full-lag.svg']) {
+    assert.match(readFileSync(path.join(dir, 'plots', plot), 'utf8'), /^<svg /);
+  }
+  const lines = reading(latest.filter((r) => r.summary.scenario === 'full'));
+  assert.match(lines[0]!, /1,100 purchases\/s at 256 clients to 1,200 at 512/);
+  assert.ok(lines.some((l) => l.startsWith('Invariants hold')));
+  assert.ok(reading(latest).some((l) => l.includes('FAILED in: 2026-01-02-demo-256')));
+});
