@@ -13,8 +13,12 @@ if [ -x "${K6}" ] && "${K6}" version 2>/dev/null | grep -q "k6 ${K6_VERSION} "; 
   exit 0
 fi
 
+# The official Go distribution's default place, when it is not on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  PATH="/usr/local/go/bin:${PATH}"
+fi
 if ! command -v go >/dev/null 2>&1; then
-  echo "k6 ${K6_VERSION} is not built and Go is not installed (apt-get install golang-go, or Go from go.dev)" >&2
+  echo "k6 ${K6_VERSION} is not built and Go is not installed (k6 ${K6_VERSION} needs Go >= 1.25; Go >= 1.21 fetches that toolchain itself)" >&2
   exit 1
 fi
 
