@@ -24,9 +24,13 @@ export async function listen(app: Express, port: number, host: string): Promise<
 export async function closeServer(server: Server, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
+  // A keep-alive connection whose request was in flight turns idle only once answered; close it then,
+  // or a client that keeps its connection open holds the shutdown for the whole grace period.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   timer.unref();
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
 }
 
