@@ -172,6 +172,33 @@ describe('store service on real shards (built dist/main.js)', () => {
     }
   });
 
+  it('SIGTERM: finishes the request in flight, then exits 0', async () => {
+    const upstream = new URL(shards.urls[0]!);
+    const proxy = await startDelayProxy({ host: upstream.hostname, port: Number(upstream.port) }, () => 300);
+    const slowPrimary = new URL(shards.urls[0]!);
+    slowPrimary.port = String(proxy.port);
+    const stopping = await startService('store', {
+      SHARD_URLS: [slowPrimary.toString(), ...shards.urls.slice(1)].join(','),
+      KAFKA_PARTITIONS: String(PARTITIONS),
+      STORE_WORKERS: '2',
+      STORE_SHARD_TIMEOUT_MS: '5000',
+    });
+    try {
+      const truth = groundTruth(purchases);
+      const storeId = truth.stores.find((s) => shardOfStore(s, topology) === 0)!;
+      const inFlight = getJson(`${stopping.url}/items/store/${storeId}`);
+      await new Promise((r) => setTimeout(r, 100));
+      const exited = stopping.stop();
+      const answer = await inFlight;
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.body, { stores: truth.topItems(storeId) });
+      assert.equal(await exited, 0);
+    } finally {
+      await stopping.kill();
+      await proxy.close();
+    }
+  });
+
   it('hedges a slow primary to its replica: the replica wins and the median latency drops', async () => {
     const upstream = new URL(shards.urls[0]!);
     const proxy = await startDelayProxy({ host: upstream.hostname, port: Number(upstream.port) }, () => 150);
