@@ -155,7 +155,7 @@ describe('consumer group: exactly-once effect', () => {
       'b writes',
     );
     assert.ok((await metricValue(a.url, 'consumer_rebalances_total')) >= 2, 'a saw the rebalance');
-    await a.stop(); // leaves the group: b takes every partition
+    assert.equal(await a.stop(), 0, 'a graceful stop'); // leaves the group: b takes every partition
     running.delete(a);
     await stream;
     await assertTotalsEqualLedger();
