@@ -98,6 +98,11 @@ describe('POST /purchase/… with an in-memory publisher', () => {
       'INVALID_PATH',
     );
     assert.match(answer.message, /storeID.*custID.*date/);
+    await expectError(
+      await post(`${app.url}/purchase/%E0%A4%A/customer/1/date/20210101`, body),
+      400,
+      'BAD_REQUEST',
+    );
   });
 
   test('400 for an invalid body, malformed JSON, a non-object or a bad Idempotency-Key', async () => {
@@ -175,7 +180,20 @@ describe('POST /purchase/… with an in-memory publisher', () => {
   test('property: arbitrary paths and bodies never get a 5xx', async () => {
     const segment = fc.oneof(
       fc.nat().map(String),
-      fc.constantFrom('20210101', '20210229', '0', '2147483648', '-1', '%20', '..'),
+      fc.constantFrom(
+        '20210101',
+        '20210229',
+        '0',
+        '2147483648',
+        '-1',
+        '%20',
+        '..',
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '%2F',
+        '%00',
+      ),
       fc.string({ maxLength: 12 }).map(encodeURIComponent),
     );
     const anyBody = fc.oneof(
