@@ -216,15 +216,22 @@ async function main() {
   const topic = await createTestTopic(PARTITIONS);
   const consumerShard = await createTestShards(1);
   const rawShard = await createTestShards(1);
+  const rawShardAfter = await createTestShards(1);
   const ingestTopic = await createTestTopic(PARTITIONS);
   try {
     log(`pre-filling ${topic.topic} with ${EVENTS} purchases`);
     const producerRate = await prefill(topic, events);
+    // The partition batches hold EVENTS / PARTITIONS messages (the topic is pre-filled); the raw insert
+    // uses the same batch size, once before and once after the drain so load drift on a shared machine
+    // does not favour either side.
+    const batchSize = Math.ceil(EVENTS / PARTITIONS);
+    log(`raw UNNEST insert, batches of ${batchSize}, concurrency ${CONCURRENCY}`);
+    const rawBefore = await rawInsert(rawShard.urls[0], events, batchSize);
     log(`draining into shard 0 with concurrency ${CONCURRENCY}`);
     const consumer = await drain(topic, consumerShard.urls[0], EVENTS);
-    const batchSize = Math.max(1, Math.round(consumer.meanBatchSize));
-    log(`raw UNNEST insert, batches of ${batchSize}, concurrency ${CONCURRENCY}`);
-    const raw = await rawInsert(rawShard.urls[0], events, batchSize);
+    log('raw UNNEST insert again');
+    const rawAfter = await rawInsert(rawShardAfter.urls[0], events, batchSize);
+    const raw = (rawBefore + rawAfter) / 2;
     const purchaseBuilt = existsSync(path.join(REPO, 'services/purchase/dist/main.js'));
     let ingest;
     if (purchaseBuilt) {
@@ -258,7 +265,13 @@ async function main() {
         platform: `${os.platform()} ${os.release()}`,
       },
       consumer: { ...consumer, meanBatchSize: Math.round(consumer.meanBatchSize) },
-      rawUnnestInsert: { rowsPerSecond: raw, batchSize, concurrency: CONCURRENCY },
+      rawUnnestInsert: {
+        rowsPerSecond: raw,
+        before: rawBefore,
+        after: rawAfter,
+        batchSize,
+        concurrency: CONCURRENCY,
+      },
       ingest,
       kafkajsProducerRate: producerRate,
       ratios: {
@@ -286,7 +299,7 @@ Machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.
 | measure | rows/s |
 | --- | ---: |
 | consumer draining a pre-filled topic (${PARTITIONS} partitions → 1 shard, ${CONCURRENCY} concurrent, mean batch ${result.consumer.meanBatchSize}) | ${f(consumer.rowsPerSecond)} |
-| raw batched UNNEST insert, same shard server, batches of ${batchSize}, ${CONCURRENCY} connections | ${f(raw)} |
+| raw batched UNNEST insert, same shard server, batches of ${batchSize}, ${CONCURRENCY} connections (mean of ${f(rawBefore)} before and ${f(rawAfter)} after the drain) | ${f(raw)} |
 | ingest: ${ingest.source}${ingest.errors ? `, ${ingest.errors} errors` : ''} | ${f(ingest.purchasesPerSecond)} |
 | (kafkajs producer pre-filling the topic, batches of 1000) | ${f(producerRate)} |
 
@@ -303,7 +316,13 @@ one 2-core machine (Kafka, four PostgreSQL servers, the service and this script)
     );
     console.log(JSON.stringify(result, null, 2));
   } finally {
-    await Promise.all([topic.remove(), ingestTopic.remove(), consumerShard.remove(), rawShard.remove()]);
+    await Promise.all([
+      topic.remove(),
+      ingestTopic.remove(),
+      consumerShard.remove(),
+      rawShard.remove(),
+      rawShardAfter.remove(),
+    ]);
   }
 }
 
