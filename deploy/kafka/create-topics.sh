@@ -37,9 +37,12 @@ until topics --list >/dev/null 2>&1; do
   sleep 2
 done
 
-# partition_count TOPIC → the current partition count, or nothing when the topic does not exist.
+# partition_count TOPIC → the current partition count, or nothing when the topic does not exist
+# (kafka-topics.sh then exits non-zero, which must not end the script under errexit/pipefail).
 partition_count() {
-  topics --describe --topic "$1" 2>/dev/null | sed -n 's/.*PartitionCount: *\([0-9][0-9]*\).*/\1/p' | head -n 1
+  local description
+  description="$(topics --describe --topic "$1" 2>/dev/null)" || return 0
+  sed -n 's/.*PartitionCount: *\([0-9][0-9]*\).*/\1/p' <<<"${description}" | head -n 1
 }
 
 ensure_topic() {

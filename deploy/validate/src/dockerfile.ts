@@ -168,10 +168,11 @@ const imagePinned = (image: string) =>
   (/:[\w][\w.-]*$/.test(image) && !/:latest$/.test(image) && /\d/.test(image.split(':').pop()!));
 
 /**
- * Problems with one service Dockerfile (empty when fine). `nativeCommand` is the start command the native
- * stack runs for the service; the final CMD must be exactly it.
+ * Problems with one Dockerfile (empty when fine). For a service image, `nativeCommand` is the start command
+ * the native stack runs; the final CMD must be exactly it and a HEALTHCHECK must probe /healthz. Without it
+ * (a batch image such as k6) only the build and user checks apply.
  */
-export function dockerfileErrors(file: string, nativeCommand: readonly string[]): string[] {
+export function dockerfileErrors(file: string, nativeCommand?: readonly string[]): string[] {
   const errors: string[] = [];
   const parsed = parseDockerfile(readFileSync(file, 'utf8'));
   const ignored = dockerIgnoreMatcher(readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
@@ -197,6 +198,7 @@ export function dockerfileErrors(file: string, nativeCommand: readonly string[])
   else if (!/^\d+$/.test(user))
     errors.push(`USER ${final.user}: use a numeric uid so runAsNonRoot can verify it`);
   else if (Number(user) === 0) errors.push('USER 0 is root');
+  if (!nativeCommand) return errors;
   if (!final.healthcheck) errors.push('final stage has no HEALTHCHECK');
   else if (!final.healthcheck.includes('/healthz')) errors.push('HEALTHCHECK does not probe /healthz');
   if (!final.cmd) errors.push('final stage has no CMD');
@@ -205,21 +207,29 @@ export function dockerfileErrors(file: string, nativeCommand: readonly string[])
       `CMD ${JSON.stringify(final.cmd)} is not the native start command ${JSON.stringify(nativeCommand)}`,
     );
   else {
-    // The CMD's script is copied into the final stage's working directory by some COPY --from.
+    // The CMD's script reaches the final stage by a COPY --from of the file the build stage produces at
+    // the same path under its own WORKDIR (where `tsc -b` writes services/<name>/dist/main.js).
     const target = path.posix.join(final.workdir, final.cmd[1]!);
     const produced = final.instructions
-      .filter((i) => i.keyword === 'COPY')
-      .map((i) => copyOperands(i))
-      .some(({ sources, dest }) =>
-        sources.some((src) => {
-          const destPath = path.posix.resolve(final.workdir, dest);
-          const srcTail = path.posix.basename(src.replace(/\/$/, ''));
-          return (
-            target.startsWith(destPath.endsWith('/') ? destPath : `${destPath}/`) ||
-            path.posix.join(destPath, srcTail) === target
-          );
-        }),
-      );
+      .filter((i) => i.keyword === 'COPY' && i.flags.some((f) => f.startsWith('--from=')))
+      .some((ins) => {
+        const from = parsed.stages.find(
+          (st) => st.name === ins.flags.find((f) => f.startsWith('--from='))!.slice(7),
+        );
+        const expectedSource = path.posix.join(from?.workdir ?? '/', final.cmd![1]!);
+        const { sources, dest } = copyOperands(ins);
+        const destPath = path.posix.resolve(final.workdir, dest);
+        return sources.some((src) => {
+          if (src.endsWith('/')) {
+            return (
+              target.startsWith(`${destPath}/`) &&
+              path.posix.join(src, target.slice(destPath.length + 1)) === expectedSource
+            );
+          }
+          const landed = dest.endsWith('/') ? path.posix.join(destPath, path.posix.basename(src)) : destPath;
+          return landed === target && src === expectedSource;
+        });
+      });
     if (!produced) errors.push(`CMD target ${target} is not copied into the final stage`);
   }
   return errors;
