@@ -2,6 +2,8 @@ import os from 'node:os';
 import { ConfigError, int, loadConfig, logLevel, redactUrl, urlList, z } from '@tillstream/config';
 
 const POSTGRES = ['postgres:', 'postgresql:'];
+/** Hedges a shard may send back to back after a quiet spell (gRPC's retry throttling uses 10 too). */
+const HEDGE_BURST = 10;
 
 /**
  * SHARD_REPLICA_URLS: positional like SHARD_URLS; entry i is shard i's replica, and an empty entry
@@ -63,6 +65,8 @@ const shape = {
   STORE_HEDGE_MIN_DELAY_MS: int(2, 0, 60_000),
   /** Hedge no later than this (also the delay while the window has too few samples). */
   STORE_HEDGE_MAX_DELAY_MS: int(50, 0, 60_000),
+  /** At most this share of a shard's queries is hedged in the long run (bursts of 10 allowed). */
+  STORE_HEDGE_BUDGET_PERCENT: int(10, 0, 100),
   /** Samples needed before the percentile is trusted. */
   STORE_HEDGE_MIN_SAMPLES: int(20, 1, 100_000),
   /** The latency window: samples younger than this … */
@@ -104,6 +108,8 @@ export function loadStoreConfig(env: Record<string, string | undefined> = proces
         minDelayMs: e.STORE_HEDGE_MIN_DELAY_MS,
         maxDelayMs: e.STORE_HEDGE_MAX_DELAY_MS,
         minSamples: e.STORE_HEDGE_MIN_SAMPLES,
+        budgetRatio: e.STORE_HEDGE_BUDGET_PERCENT / 100,
+        budgetBurst: HEDGE_BURST,
       },
       window: { windowMs: e.STORE_LATENCY_WINDOW_MS, maxSamples: e.STORE_LATENCY_WINDOW_SAMPLES },
       probeIntervalMs: e.STORE_SHARD_PROBE_INTERVAL_MS,

@@ -10,6 +10,8 @@ export interface HedgedOutcome<T> {
 }
 
 export interface HedgeHooks {
+  /** Asked before the replica is: false keeps the query on the primary alone (budget spent). */
+  mayHedge?(): boolean;
   /** The replica is being asked (the delay passed, or the primary failed first). */
   onHedge?(): void;
 }
@@ -49,6 +51,11 @@ export function hedgedCall<T>(
     };
     const startReplica = () => {
       if (settled || hedged) return;
+      if (hooks.mayHedge?.() === false) {
+        // The primary is all there is now; its failure, if it already came, is the answer.
+        failIfAllFailed();
+        return;
+      }
       hedged = true;
       hooks.onHedge?.();
       replica().then(

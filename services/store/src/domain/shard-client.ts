@@ -1,4 +1,5 @@
 import { DeadlineExceeded, withDeadline } from './deadline.js';
+import { HedgeBudget } from './hedge-budget.js';
 import { hedgeDelayMs, type HedgePolicyOptions } from './hedge-policy.js';
 import { hedgedCall, type Target } from './hedged-call.js';
 import { LatencyWindow } from './latency-window.js';
@@ -43,7 +44,12 @@ export class ShardFailure extends Error {
 export interface ShardClientOptions {
   /** Deadline of one shard call, hedge included. */
   readonly timeoutMs: number;
-  readonly hedge: HedgePolicyOptions;
+  readonly hedge: HedgePolicyOptions & {
+    /** Hedges allowed per primary query in the long run (0.1 = 10 %). */
+    readonly budgetRatio: number;
+    /** Hedges allowed back to back. */
+    readonly budgetBurst: number;
+  };
   readonly window: { readonly maxSamples: number; readonly windowMs: number };
   /** Monotonic milliseconds. */
   readonly now: () => number;
@@ -58,6 +64,7 @@ export interface ShardClientOptions {
 export class ShardClient {
   readonly window: LatencyWindow;
   private cachedDelay: { at: number; ms: number } | undefined;
+  private readonly budget: HedgeBudget;
 
   constructor(
     readonly index: number,
@@ -66,6 +73,7 @@ export class ShardClient {
     private readonly options: ShardClientOptions,
   ) {
     this.window = new LatencyWindow(options.window, options.now);
+    this.budget = new HedgeBudget(options.hedge.budgetRatio, options.hedge.budgetBurst);
   }
 
   get hasReplica(): boolean {
@@ -129,9 +137,11 @@ export class ShardClient {
       );
     const replica = this.replica === undefined ? undefined : timed('replica', this.replica);
     const delay = replica === undefined ? 0 : this.hedgeDelay();
+    if (replica !== undefined) this.budget.earn();
     try {
       const outcome = await withDeadline(
         hedgedCall(observedPrimary, replica, delay, schedule, {
+          mayHedge: () => this.budget.trySpend(),
           onHedge: () => observer.hedgeSent(this.index),
         }),
         timeoutMs,

@@ -151,4 +151,43 @@ describe('hedgedCall', () => {
     await flush();
     assert.equal((result.error as Error).message, 'primary down');
   });
+  it('keeps to the primary when the budget refuses the hedge', async () => {
+    const clock = manualClock();
+    const primary = deferred<string>();
+    let replicaCalls = 0;
+    const result = track(
+      hedgedCall(
+        () => primary.promise,
+        async () => {
+          replicaCalls++;
+          return 'replica';
+        },
+        5,
+        clock.schedule,
+        { mayHedge: () => false },
+      ),
+    );
+    await clock.advance(50);
+    assert.equal(replicaCalls, 0);
+    primary.resolve('primary');
+    await flush();
+    assert.deepEqual(result.value, { value: 'primary', winner: 'primary', hedged: false });
+  });
+
+  it('fails with the primary when the budget refuses the failover', async () => {
+    const clock = manualClock();
+    const result = track(
+      hedgedCall(
+        async () => {
+          throw new Error('primary down');
+        },
+        async () => 'replica',
+        5,
+        clock.schedule,
+        { mayHedge: () => false },
+      ),
+    );
+    await flush();
+    assert.equal((result.error as Error).message, 'primary down');
+  });
 });

@@ -45,10 +45,17 @@ function client(
   primary: ShardRepository,
   replica: ShardRepository | undefined,
   observer: ShardObserver,
+  budget = { budgetRatio: 1, budgetBurst: 1000 },
 ) {
   return new ShardClient(3, primary, replica, {
     timeoutMs: 1000,
-    hedge: { percentile: 95, minSamples: 20, minDelayMs: 1, maxDelayMs: 50 },
+    hedge: {
+      percentile: 95,
+      minSamples: 20,
+      minDelayMs: 1,
+      maxDelayMs: 50,
+      ...budget,
+    },
     window: { maxSamples: 100, windowMs: 60_000 },
     now: clock.now,
     schedule: clock.schedule,
@@ -140,5 +147,18 @@ describe('ShardClient', () => {
     assert.equal((await run(clock, hung.ping(), 1000)).value, false);
     assert.deepEqual(events.up, [true, false]);
     await flush();
+  });
+  it('hedges at most its budget when the primary is slow on every query (no load doubling)', async () => {
+    const clock = manualClock();
+    const primary = timedRepository(clock, () => 200, ROWS);
+    const replica = timedRepository(clock, () => 1, ROWS);
+    const { observer, events } = recordingObserver();
+    const shard = client(clock, primary.repository, replica.repository, observer, {
+      budgetRatio: 0.1,
+      budgetBurst: 5,
+    });
+    for (let i = 0; i < 100; i++) await run(clock, shard.topStores(1), 300);
+    assert.equal(replica.calls(), events.hedges);
+    assert.ok(events.hedges >= 14 && events.hedges <= 15, `hedges ${events.hedges}`);
   });
 });

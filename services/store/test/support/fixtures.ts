@@ -26,7 +26,14 @@ export function shardClients(
     (primary, index) =>
       new ShardClient(index, primary, options.replicas?.[index], {
         timeoutMs: options.timeoutMs ?? 1000,
-        hedge: { percentile: 95, minSamples: 20, minDelayMs: 1, maxDelayMs: 50 },
+        hedge: {
+          percentile: 95,
+          minSamples: 20,
+          minDelayMs: 1,
+          maxDelayMs: 50,
+          budgetRatio: 1,
+          budgetBurst: 1000,
+        },
         window: { maxSamples: 1000, windowMs: 10_000 },
         now: () => performance.now(),
         schedule: realSchedule,
