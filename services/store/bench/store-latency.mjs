@@ -35,6 +35,7 @@ const { values: opt } = parseArgs({
     'purchase-url': { type: 'string', default: 'http://127.0.0.1:8080' },
     'no-purchase-load': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(ROOT, 'results', 'bench', 'store') },
+    note: { type: 'string', default: '' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,7 +51,8 @@ if (opt.help) {
   --tail-fraction 0.05 --tail-delay-ms 20   injected tail on the primaries for the tail phases; --no-tail skips them
   --purchase-url http://127.0.0.1:8080  the running purchase service (PURCHASE_API_KEY env for a bearer key);
                                      --no-purchase-load, or an unreachable one, loads only the store path
-  --out results/bench/store`);
+  --out results/bench/store
+  --note "…"                         a sentence printed in the results README (e.g. how busy the machine was)`);
   process.exit(0);
 }
 const n = (name) => Number(opt[name]);
@@ -323,6 +325,6 @@ Targets: \`/items/store\` and \`/items/top10\` p99 ≤ ${r.targets.storeP99Ms} m
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${r.phases.map(row).join('\n')}
 
-Full percentiles and status counts: results.json.
+Full percentiles and status counts: results.json.${r.settings.note ? `\n\nNote: ${r.settings.note}\n` : ''}
 `;
 }
