@@ -24,6 +24,8 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       /** First controller port; node i listens on KAFKA_CONTROLLER_PORT + i - 1. */
       KAFKA_CONTROLLER_PORT: int(19093, 1024, 65000),
       KAFKA_PARTITIONS: int(12, 1, 1000),
+      /** loopback: every node on 127.0.0.1; netns: each node in its own network namespace (Linux, root), so one can be cut off. */
+      KAFKA_NETWORK: z.enum(['loopback', 'netns']).default('loopback'),
       KAFKA_TOPIC: z
         .string()
         .regex(/^[\w.-]{1,200}$/)
@@ -63,6 +65,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         port: e.KAFKA_PORT,
         controllerPort: e.KAFKA_CONTROLLER_PORT,
         partitions: e.KAFKA_PARTITIONS,
+        network: e.KAFKA_NETWORK,
         topic: e.KAFKA_TOPIC,
         dlqTopic: e.KAFKA_DLQ_TOPIC,
         heapMb: e.KAFKA_HEAP_MB,

@@ -16,7 +16,16 @@ export interface StackState {
     dlqTopic: string;
     partitions: number;
     replicationFactor: number;
-    nodes: { id: number; pid: number | null; port: number; controllerPort: number; restarts: number }[];
+    /** Added: loopback, or netns (each node in its own network namespace). */
+    network?: 'loopback' | 'netns';
+    nodes: {
+      id: number;
+      pid: number | null;
+      host?: string;
+      port: number;
+      controllerPort: number;
+      restarts: number;
+    }[];
   };
   shards: {
     index: number;

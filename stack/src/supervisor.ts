@@ -23,6 +23,7 @@ import {
   serverUser,
   waitForPostgres,
 } from './postgres.js';
+import { createNodeNetwork, netnsAvailable, removeNodeNetwork } from './network.js';
 import { findPostgresBin } from './prerequisites.js';
 import { Supervised } from './process.js';
 import { prometheusSpec } from './prometheus.js';
@@ -61,9 +62,11 @@ function snapshot(): StackState {
       dlqTopic: settings.kafka.dlqTopic,
       partitions: settings.kafka.partitions,
       replicationFactor: settings.kafka.replicationFactor,
+      network: settings.kafka.network,
       nodes: nodes.map((n) => ({
         id: n.id,
         pid: pid(`kafka-${n.id}`),
+        host: n.host,
         port: n.port,
         controllerPort: n.controllerPort,
         restarts: restarts(`kafka-${n.id}`),
@@ -128,6 +131,10 @@ async function startAll(): Promise<void> {
   mkdirSync(path.dirname(clusterIdFile), { recursive: true });
   if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, newClusterId());
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+  if (settings.kafka.network === 'netns') {
+    if (!netnsAvailable()) throw new Error('KAFKA_NETWORK=netns needs Linux, root and iproute2 (ip netns)');
+    createNodeNetwork(nodes.map((n) => n.id));
+  }
   for (const node of nodes) {
     prepareKafkaNode(node, nodes, settings, clusterId);
     const { command, args } = kafkaCommand(node, settings);
@@ -184,6 +191,7 @@ async function shutdown(signal: string): Promise<void> {
   );
   await Promise.all(byKind('kafka-').map((p) => p.stop(30_000)));
   await Promise.all(byKind('shard-').map((p) => p.stop(30_000)));
+  if (settings.kafka.network === 'netns') removeNodeNetwork(nodes.map((n) => n.id));
   await writing;
   log('stopped');
   process.exit(0);
