@@ -232,8 +232,10 @@ function commitInfo() {
   };
 }
 
-const command =
-  `node ${path.relative(ROOT, fileURLToPath(import.meta.url))} ${process.argv.slice(2).join(' ')}`.trim();
+const command = `node ${path.relative(ROOT, fileURLToPath(import.meta.url))} ${process.argv
+  .slice(2)
+  .map((a) => (/^[\w./:=,-]*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+  .join(' ')}`.trim();
 const machine = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model,
