@@ -135,12 +135,13 @@ function disruptionAndScalingErrors(objects: readonly K8sObject[]): string[] {
   const errors: string[] = [];
   const all = workloads(objects);
   for (const pdb of byKind(objects, 'PodDisruptionBudget')) {
-    const selector = (pdb as { spec: { selector?: Parameters<typeof selects>[0] } }).spec.selector;
+    const selector = (pdb as unknown as { spec: { selector?: Parameters<typeof selects>[0] } }).spec.selector;
     if (!all.some((w) => selects(selector, w.podLabels)))
       errors.push(`PodDisruptionBudget/${pdb.metadata.name}: selects no pods`);
   }
   for (const hpa of byKind(objects, 'HorizontalPodAutoscaler')) {
-    const ref = (hpa as { spec: { scaleTargetRef: { kind: string; name: string } } }).spec.scaleTargetRef;
+    const ref = (hpa as unknown as { spec: { scaleTargetRef: { kind: string; name: string } } }).spec
+      .scaleTargetRef;
     if (!all.some((w) => w.kind === ref.kind && w.name === ref.name))
       errors.push(
         `HorizontalPodAutoscaler/${hpa.metadata.name}: target ${ref.kind}/${ref.name} does not exist`,
@@ -149,11 +150,14 @@ function disruptionAndScalingErrors(objects: readonly K8sObject[]): string[] {
   for (const w of all.filter(
     (w) =>
       LONG_RUNNING.has(w.kind) &&
-      Number((w.object as { spec: { replicas?: number } }).spec.replicas ?? 1) > 1,
+      Number((w.object as unknown as { spec: { replicas?: number } }).spec.replicas ?? 1) > 1,
   )) {
     if (
       !byKind(objects, 'PodDisruptionBudget').some((p) =>
-        selects((p as { spec: { selector?: Parameters<typeof selects>[0] } }).spec.selector, w.podLabels),
+        selects(
+          (p as unknown as { spec: { selector?: Parameters<typeof selects>[0] } }).spec.selector,
+          w.podLabels,
+        ),
       )
     )
       errors.push(`${w.kind}/${w.name}: runs several replicas without a PodDisruptionBudget`);

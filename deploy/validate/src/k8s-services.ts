@@ -93,7 +93,7 @@ function serviceErrors(
   if (http(c.readinessProbe) !== '/readyz') errors.push(`${label}: readinessProbe is not GET /readyz`);
   if (http(c.livenessProbe) !== '/healthz') errors.push(`${label}: livenessProbe is not GET /healthz`);
   const annotations = (
-    w.object as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
+    w.object as unknown as { spec: { template: { metadata: { annotations?: Record<string, string> } } } }
   ).spec.template.metadata.annotations;
   if (annotations?.['prometheus.io/scrape'] !== 'true' || annotations['prometheus.io/port'] !== String(port))
     errors.push(`${label}: pods are not annotated for Prometheus on port ${port}`);
@@ -147,7 +147,9 @@ function topologyErrors(objects: readonly K8sObject[], options: ServiceCheckOpti
 
   const all = workloads(objects);
   const kafka = all.find((w) => w.kind === 'StatefulSet' && w.name === 'kafka');
-  const kafkaReplicas = Number((kafka?.object as { spec?: { replicas?: number } })?.spec?.replicas ?? 0);
+  const kafkaReplicas = Number(
+    (kafka?.object as unknown as { spec?: { replicas?: number } })?.spec?.replicas ?? 0,
+  );
   if (kafkaReplicas !== topology.replicationFactor)
     errors.push(`kafka: ${kafkaReplicas} nodes for a replication factor of ${topology.replicationFactor}`);
   const brokers = (settings.KAFKA_BROKERS ?? '').split(',');
@@ -198,11 +200,25 @@ function scalingErrors(objects: readonly K8sObject[], options: ServiceCheckOptio
   }
   if (hpas.some((h) => h.spec.scaleTargetRef.name === 'consumer'))
     errors.push('consumer: scaled by a plain HPA (use KEDA on lag)');
+  // An autoscaled Deployment must leave spec.replicas unset, or every apply resets the autoscaler's count.
+  const autoscaled = [
+    ...hpas.map((h) => h.spec.scaleTargetRef.name),
+    ...(byKind(objects, 'ScaledObject') as ScaledObject[]).map((s) => s.spec.scaleTargetRef.name),
+  ];
+  for (const w of workloads(objects))
+    if (
+      w.kind === 'Deployment' &&
+      autoscaled.includes(w.name) &&
+      (w.object.spec as { replicas?: number }).replicas !== undefined
+    )
+      errors.push(`Deployment/${w.name}: sets replicas although an autoscaler owns the count`);
   const scaled = (byKind(objects, 'ScaledObject') as ScaledObject[]).filter(
     (s) => s.spec.scaleTargetRef.name === 'consumer',
   );
   const consumer = workloads(objects).find((w) => w.kind === 'Deployment' && w.name === 'consumer');
-  const replicas = Number((consumer?.object as { spec?: { replicas?: number } })?.spec?.replicas ?? 1);
+  const replicas = Number(
+    (consumer?.object as unknown as { spec?: { replicas?: number } })?.spec?.replicas ?? 1,
+  );
   if (replicas > partitions) errors.push(`consumer: ${replicas} replicas for ${partitions} partitions`);
   if (options.expectKeda && scaled.length !== 1) errors.push('consumer: expected one KEDA ScaledObject');
   if (!options.expectKeda && scaled.length > 0) errors.push('consumer: unexpected KEDA ScaledObject');

@@ -107,12 +107,14 @@ for (const overlay of overlays) {
 describe('the k8s checks catch', () => {
   it('an unknown field, a wrong type and a missing required field', () => {
     const objects = render('ec2');
-    const deployment = find(objects, 'Deployment', 'purchase') as { spec: Record<string, unknown> };
+    const deployment = find(objects, 'Deployment', 'purchase') as unknown as {
+      spec: Record<string, unknown>;
+    };
     deployment.spec.replica = 3;
-    const service = find(objects, 'Service', 'store') as { spec: { ports: { port: unknown }[] } };
+    const service = find(objects, 'Service', 'store') as unknown as { spec: { ports: { port: unknown }[] } };
     service.spec.ports[0]!.port = 'eighty';
-    const pdb = find(objects, 'PodDisruptionBudget', 'kafka') as { spec: Record<string, unknown> };
-    const job = find(objects, 'Job', 'migrate') as { spec: Record<string, unknown> };
+    const pdb = find(objects, 'PodDisruptionBudget', 'kafka') as unknown as { spec: Record<string, unknown> };
+    const job = find(objects, 'Job', 'migrate') as unknown as { spec: Record<string, unknown> };
     delete job.spec.template;
     const errors = objects.flatMap((o) => validator.errors(o)).join('\n');
     assert.match(errors, /Deployment\/purchase: \/spec must NOT have additional properties 'replica'/);
@@ -123,7 +125,7 @@ describe('the k8s checks catch', () => {
 
   it('an unknown field in a KEDA ScaledObject, and an unknown kind', () => {
     const objects = render('ec2');
-    const so = find(objects, 'ScaledObject', 'consumer') as { spec: Record<string, unknown> };
+    const so = find(objects, 'ScaledObject', 'consumer') as unknown as { spec: Record<string, unknown> };
     so.spec.maxReplicas = 12;
     const errors = [
       ...validator.errors(so as unknown as K8sObject),
@@ -154,10 +156,12 @@ describe('the k8s checks catch', () => {
 
   it('a Service or NetworkPolicy that selects nothing', () => {
     const objects = render('local');
-    (find(objects, 'Service', 'consumer') as { spec: { selector: Record<string, string> } }).spec.selector = {
+    (
+      find(objects, 'Service', 'consumer') as unknown as { spec: { selector: Record<string, string> } }
+    ).spec.selector = {
       'app.kubernetes.io/name': 'consumers',
     };
-    const policy = find(objects, 'NetworkPolicy', 'shards-from-writers-and-readers') as {
+    const policy = find(objects, 'NetworkPolicy', 'shards-from-writers-and-readers') as unknown as {
       spec: { podSelector: unknown };
     };
     policy.spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'shards' } };
@@ -173,7 +177,7 @@ describe('the k8s checks catch', () => {
 
   it('a NetworkPolicy that lets purchase reach the shards', () => {
     const objects = render('local');
-    const policy = find(objects, 'NetworkPolicy', 'shards-from-writers-and-readers') as {
+    const policy = find(objects, 'NetworkPolicy', 'shards-from-writers-and-readers') as unknown as {
       spec: { ingress: { from: { podSelector: { matchExpressions: { values: string[] }[] } }[] }[] };
     };
     policy.spec.ingress[0]!.from[0]!.podSelector.matchExpressions[0]!.values.push('purchase');
@@ -184,15 +188,15 @@ describe('the k8s checks catch', () => {
   it('a KEDA cap above the partition count, a shutdown that outlasts the grace period, and drifted settings', () => {
     const objects = render('ec2');
     (
-      find(objects, 'ScaledObject', 'consumer') as { spec: { maxReplicaCount: number } }
+      find(objects, 'ScaledObject', 'consumer') as unknown as { spec: { maxReplicaCount: number } }
     ).spec.maxReplicaCount = 24;
-    const purchase = find(objects, 'Deployment', 'purchase') as {
+    const purchase = find(objects, 'Deployment', 'purchase') as unknown as {
       spec: { template: { spec: { terminationGracePeriodSeconds: number } } };
     };
     purchase.spec.template.spec.terminationGracePeriodSeconds = 20;
     const settings = objects.find(
       (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('tillstream-settings'),
-    ) as { data: Record<string, string> };
+    ) as unknown as { data: Record<string, string> };
     settings.data.KAFKA_PARTITIONS = '24';
     const text = serviceCheckErrors(objects, { ...serviceOptions, expectKeda: true }).join('\n');
     assert.match(text, /ScaledObject\/consumer: maxReplicaCount 24 exceeds 12 partitions/);
@@ -200,10 +204,19 @@ describe('the k8s checks catch', () => {
     assert.match(text, /tillstream-settings: KAFKA_PARTITIONS=24, the native stack uses 12/);
   });
 
+  it('a fixed replica count on a Deployment an autoscaler owns', () => {
+    const objects = render('ec2');
+    (find(objects, 'Deployment', 'consumer') as unknown as { spec: { replicas: number } }).spec.replicas = 3;
+    (find(objects, 'Deployment', 'store') as unknown as { spec: { replicas: number } }).spec.replicas = 2;
+    const text = serviceCheckErrors(objects, { ...serviceOptions, expectKeda: true }).join('\n');
+    assert.match(text, /Deployment\/consumer: sets replicas although an autoscaler owns the count/);
+    assert.match(text, /Deployment\/store: sets replicas although an autoscaler owns the count/);
+  });
+
   it('an env var the service does not read', (t) => {
     if (!serviceOptions.configs.consumer) return t.skip('services/consumer/src/config.ts does not exist yet');
     const objects = render('local');
-    const consumer = find(objects, 'Deployment', 'consumer') as {
+    const consumer = find(objects, 'Deployment', 'consumer') as unknown as {
       spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
     };
     consumer.spec.template.spec.containers[0]!.env.push({ name: 'KAFKA_GROUP', value: 'x' });
