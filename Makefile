@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help install build up down status clean demo test test-unit test-int test-e2e lint bench experiment chaos compare k6
+.PHONY: help install build up down status clean demo test test-unit test-int test-e2e bench experiment k6
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,20 @@ down: ## Stop exactly what `up` started
 
 clean: ## Stop and delete all stack data
 	@if [ -f stack/dist/cli.js ]; then $(STACK) clean; else rm -rf .stack; fi
+
+demo: ## The main job: stack up, a short phased CS6650 run, drain, ledger == shards check, results/ (KEEP=1 keeps the stack)
+	node scripts/demo.mjs
+
+experiment: build ## Full CS6650 profile at CLIENTS=256,512,1024 → results/<date>-full-<n>/ and results/README.md
+	node loadtest/dist/experiment.js
+
+k6: build ## The k6 script against the stack (PROMETHEUS_RW=1 streams to Prometheus)
+	bash loadtest/k6/run.sh
+
+bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw insert, store read latency → results/bench/
+	node services/purchase/bench/bench.mjs
+	node services/consumer/bench/bench-consumer.mjs
+	node services/store/bench/store-latency.mjs
 
 test-unit: install ## Unit tests (no services needed)
 	node scripts/run-tests.mjs unit

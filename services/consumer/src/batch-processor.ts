@@ -1,4 +1,4 @@
-import { shardOfPartition, type Topology } from '@tillstream/contract';
+import { EventHeaders, parseTraceparent, shardOfPartition, type Topology } from '@tillstream/contract';
 import type { Logger } from '@tillstream/observability';
 import {
   chunkBatch,
@@ -150,6 +150,22 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     for (const receivedAt of insertedReceivedAtMs) {
       metrics.freshness.observe(Math.max(0, committedAt - receivedAt) / 1000);
     }
+    // One line per purchase, with the trace id of its traceparent, so a purchase can be followed from
+    // the purchase service's audit line to its commit here (LOG_LEVEL=debug; too many for info).
+    if (log.isLevelEnabled('debug')) {
+      for (const event of plan.events) {
+        log.debug(
+          {
+            purchaseId: event.event.purchaseId,
+            traceId: traceIdOf(event.message),
+            partition,
+            offset: event.offset,
+            shard,
+          },
+          'purchase committed',
+        );
+      }
+    }
     return plan.nextOffset;
   }
 
@@ -223,3 +239,10 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
 }
 
 export type ProcessBatch = ReturnType<typeof createBatchProcessor>;
+
+/** The trace id of a message's `traceparent` header, if it carries a valid one. */
+export function traceIdOf(message: InboundMessage): string | undefined {
+  const header = message.headers?.[EventHeaders.traceparent];
+  const value = Array.isArray(header) ? header[0] : header;
+  return parseTraceparent(value === undefined ? undefined : value.toString())?.traceId;
+}

@@ -7,6 +7,7 @@ import {
   requestId,
 } from '@tillstream/http-kit';
 import { METRICS_CONTENT_TYPE, type HttpMetrics, type Logger } from '@tillstream/observability';
+import { EventHeaders, parseTraceparent } from '@tillstream/contract';
 import type { ApiKeyAuthenticator } from './auth.js';
 import { BatcherClosedError, InFlightLimitError } from './batcher.js';
 import { purchaseErrors } from './errors.js';
@@ -124,7 +125,14 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
       throw publishError(error);
     }
     log.info(
-      { audit: 'purchase_accepted', purchaseId, storeId: path.storeId, keyId: keyId ?? null, reqId: req.id },
+      {
+        audit: 'purchase_accepted',
+        purchaseId,
+        storeId: path.storeId,
+        keyId: keyId ?? null,
+        reqId: req.id,
+        traceId: parseTraceparent(message.headers[EventHeaders.traceparent])?.traceId,
+      },
       'purchase accepted',
     );
     res.status(201).json({ message: 'purchase recorded', purchaseId });
