@@ -44,13 +44,16 @@ describe('POST /purchase/… with an in-memory publisher', () => {
 
   test('one audit line per accepted purchase, without a key id when auth is off', async () => {
     const before = app.logs.filter((l) => l.fields.audit === 'purchase_accepted').length;
-    const response = await post(`${app.url}${PURCHASE_PATH}`, body);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await post(`${app.url}${PURCHASE_PATH}`, body, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    });
     const { purchaseId } = (await response.json()) as { purchaseId: string };
     const audits = app.logs.filter((l) => l.fields.audit === 'purchase_accepted');
     assert.equal(audits.length, before + 1);
     assert.deepEqual(
       { ...audits.at(-1)!.fields, reqId: undefined },
-      { audit: 'purchase_accepted', purchaseId, storeId: 7, keyId: null, reqId: undefined },
+      { audit: 'purchase_accepted', purchaseId, storeId: 7, keyId: null, reqId: undefined, traceId },
     );
   });
 
