@@ -2,8 +2,8 @@
  * The test harness: real Kafka and real PostgreSQL for `.int` and `.e2e` tests, through the same code
  * as `make up`. Each test gets its own topic, consumer group and databases, and removes them after.
  *
- * STACK_RUNTIME=native (default) starts or reuses the native stack. STACK_RUNTIME=containers is for
- * machines with a Docker engine; see docs/testing.md.
+ * STACK_RUNTIME=native starts or reuses the native stack; containers uses Testcontainers (a Docker
+ * engine is needed); auto (default) picks native when Java and PostgreSQL are installed. See docs/testing.md.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,18 +13,43 @@ import { migrate } from '@tillstream/schema';
 import { adminClient } from './kafka.js';
 import { dropDatabase, ensureDatabase } from './postgres.js';
 import { up } from './control.js';
+import { dockerEngineAnswers, startContainerStack } from './containers.js';
+import { findPostgresBin, javaMajorVersion } from './prerequisites.js';
 import { REPO_ROOT, loadStackSettings } from './settings.js';
 import type { StackState } from './state.js';
 import { waitForHttp } from './services.js';
 
 let cached: Promise<StackState> | undefined;
 
-/** The running stack, started if needed (then left running for the next test file). */
-export function useStack(): Promise<StackState> {
-  if (process.env.STACK_RUNTIME === 'containers') {
-    throw new Error('STACK_RUNTIME=containers needs a Docker engine; see docs/testing.md');
+/**
+ * Which runtime gives the tests their Kafka and PostgreSQL: STACK_RUNTIME=native | containers, or
+ * auto (default): native, unless the native prerequisites are missing and a Docker engine answers.
+ */
+export function stackRuntime(env: NodeJS.ProcessEnv = process.env): 'native' | 'containers' {
+  const requested = env.STACK_RUNTIME ?? 'auto';
+  if (requested === 'native' || requested === 'containers') return requested;
+  if (requested !== 'auto')
+    throw new Error(`STACK_RUNTIME must be native, containers or auto, not ${requested}`);
+  if (javaMajorVersion() !== undefined) {
+    try {
+      findPostgresBin(loadStackSettings(env));
+      return 'native';
+    } catch {
+      // no PostgreSQL binaries: fall through
+    }
   }
-  cached ??= up(loadStackSettings(), (line) => console.error(`[harness] ${line}`));
+  return dockerEngineAnswers() ? 'containers' : 'native';
+}
+
+/**
+ * The stack the tests use: the running native stack (started if needed, then left running for the
+ * next test file), or containers that live as long as this test process.
+ */
+export function useStack(): Promise<StackState> {
+  cached ??=
+    stackRuntime() === 'containers'
+      ? startContainerStack(loadStackSettings())
+      : up(loadStackSettings(), (line) => console.error(`[harness] ${line}`));
   return cached;
 }
 

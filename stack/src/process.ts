@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, appendFileSync } from 'node:fs';
+import { openSync, closeSync, appendFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface ProcessSpec {
@@ -62,14 +62,23 @@ export class Supervised {
       this.log(
         `${this.spec.name} (pid ${child.pid}) exited (code ${code}, signal ${signal}); restarting in ${this.delayMs} ms`,
       );
-      this.restartTimer = setTimeout(() => {
-        if (!this.stopping) {
-          this.start();
-          this.log(`${this.spec.name} restarted as pid ${this.child?.pid}`);
-        }
-      }, this.delayMs);
+      this.restartTimer = setTimeout(() => this.restartUnlessHeld(), this.delayMs);
     });
     this.onChange();
+  }
+
+  /**
+   * `<STACK_DIR>/hold/<name>` holds a process down: while the file exists it is not restarted (the
+   * fault-tolerance scenarios use it for an outage of a chosen length; see docs/fault-tolerance.md).
+   */
+  private restartUnlessHeld(): void {
+    if (this.stopping) return;
+    if (existsSync(path.join(this.logDir, '..', 'hold', this.spec.name))) {
+      this.restartTimer = setTimeout(() => this.restartUnlessHeld(), 250);
+      return;
+    }
+    this.start();
+    this.log(`${this.spec.name} restarted as pid ${this.child?.pid}`);
   }
 
   /** Graceful stop, then SIGKILL after `graceMs`. Resolves when the process is gone. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessSpec } from './process.js';
 import { planShards } from './postgres.js';
@@ -28,6 +29,7 @@ export function serviceEnvironment(settings: StackSettings): Record<string, stri
 
 export function servicePlans(settings: StackSettings): ServicePlan[] {
   const common = serviceEnvironment(settings);
+  const skew = clockSkewEnvironments(process.env.STACK_FAKETIME_SERVICES);
   const plan = (name: ServicePlan['name'], port: number, env: Record<string, string>): ServicePlan => {
     const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
     return {
@@ -39,7 +41,7 @@ export function servicePlans(settings: StackSettings): ServicePlan[] {
         command: process.execPath,
         args: [entry],
         cwd: REPO_ROOT,
-        env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env },
+        env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env, ...skew.get(name) },
       },
     };
   };
@@ -50,6 +52,30 @@ export function servicePlans(settings: StackSettings): ServicePlan[] {
     }),
     plan('store', settings.services.storePort, { STORE_WORKERS: String(settings.services.storeWorkers) }),
   ];
+}
+
+export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+/**
+ * Clock skew for the fault-tolerance scenarios: `STACK_FAKETIME_SERVICES=purchase:-1h,consumer:+1h`
+ * runs those services under libfaketime (Debian `faketime`) with their wall clock shifted by a fixed
+ * offset; monotonic clocks stay real, so timers and durations are unaffected. Read here rather than in
+ * settings.ts because it is a test hook, not a setting of the stack.
+ */
+export function clockSkewEnvironments(
+  spec: string | undefined,
+  library = LIBFAKETIME,
+): Map<string, Record<string, string>> {
+  const skews = new Map<string, Record<string, string>>();
+  for (const entry of (spec ?? '').split(',').filter((e) => e.trim() !== '')) {
+    const match = /^\s*(purchase|store|consumer):([+-]\d+(?:\.\d+)?[smhdy]?)\s*$/.exec(entry);
+    if (!match)
+      throw new Error(`STACK_FAKETIME_SERVICES: "${entry}" is not <service>:<±offset> (e.g. purchase:-1h)`);
+    if (!existsSync(library))
+      throw new Error(`STACK_FAKETIME_SERVICES needs ${library} (Debian package faketime)`);
+    skews.set(match[1]!, { LD_PRELOAD: library, FAKETIME: match[2]!, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
+  }
+  return skews;
 }
 
 export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
