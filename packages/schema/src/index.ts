@@ -1,1 +1,2 @@
 export * from './migrate.js';
+export * from './purchase-writes.js';

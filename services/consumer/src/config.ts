@@ -1,4 +1,10 @@
 import { ConfigError, bool, int, list, loadConfig, logLevel, urlList, z } from '@tillstream/config';
+import {
+  RABBITMQ_SHAPE,
+  rabbitmqConfig,
+  type ConsumerMode,
+  type RabbitMqConsumerConfig,
+} from './rabbitmq-config.js';
 
 /**
  * Every option of the consumer, one environment variable each (units in the names). Parsed once at
@@ -10,7 +16,8 @@ const shape = {
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
   /** Bootstrap brokers, comma-separated host:port. */
-  KAFKA_BROKERS: list().refine((brokers) => brokers.length > 0, 'at least one broker is required'),
+  /** Required in MODE=kafka-sharded (checked below). */
+  KAFKA_BROKERS: list(),
   KAFKA_CLIENT_ID: z.string().default('tillstream-consumer'),
   KAFKA_TOPIC: z.string().default('purchases'),
   /** Where poison events go, with headers saying why. */
@@ -58,6 +65,8 @@ const shape = {
   CONSUMER_LAG_INTERVAL_MS: int(5_000, 100, 600_000),
   /** Grace for SIGTERM: finish or abandon the batch, commit, leave the group, then exit regardless. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+  // MODE and the rabbitmq baseline's options (issue 10): src/rabbitmq-config.ts.
+  ...RABBITMQ_SHAPE,
 };
 
 export interface ConsumerConfig {
@@ -95,12 +104,18 @@ export interface ConsumerConfig {
   readonly retryMaxMs: number;
   readonly lagIntervalMs: number;
   readonly shutdownTimeoutMs: number;
+  /** kafka-sharded (the design) or rabbitmq (a baseline: one queue, the first shard URL only). */
+  readonly mode: ConsumerMode;
+  readonly rabbitmq: RabbitMqConsumerConfig;
 }
 
 export function loadConsumerConfig(env: Record<string, string | undefined>): Readonly<ConsumerConfig> {
   return loadConfig(shape, env, (e) => {
     // Cross-field rules zod's per-variable shape cannot express.
     const problems: string[] = [];
+    if (e.MODE === 'kafka-sharded' && e.KAFKA_BROKERS.length === 0) {
+      problems.push('KAFKA_BROKERS: at least one broker is required');
+    }
     if (e.KAFKA_PARTITIONS < e.SHARD_URLS.length) {
       problems.push(
         `KAFKA_PARTITIONS: ${e.KAFKA_PARTITIONS} is less than the ${e.SHARD_URLS.length} SHARD_URLS, so a shard would own nothing`,
@@ -148,6 +163,8 @@ export function loadConsumerConfig(env: Record<string, string | undefined>): Rea
       retryMaxMs: e.CONSUMER_RETRY_MAX_MS,
       lagIntervalMs: e.CONSUMER_LAG_INTERVAL_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      mode: e.MODE,
+      rabbitmq: rabbitmqConfig(e),
     };
   });
 }

@@ -9,6 +9,7 @@ import { startConsumerRunner, type ConsumerRunner } from './kafka-consumer.js';
 import { createLagTracker } from './lag.js';
 import { createConsumerMetrics } from './metrics.js';
 import { createRetryScheduler } from './partition-retry.js';
+import { runRabbitMqMode } from './rabbitmq-main.js';
 import { createShardStore } from './repository.js';
 import { startShardProbe } from './shard-probe.js';
 
@@ -28,9 +29,17 @@ async function main(): Promise<void> {
   const config = readConfig();
   const log = createLogger('consumer', config.logLevel);
   log.info(
-    { config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } } },
+    {
+      config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } },
+      mode: config.mode,
+    },
     'starting',
   );
+  if (config.mode === 'rabbitmq') {
+    // The rabbitmq baseline (issue 10): no Kafka, no shard map.
+    await runRabbitMqMode(config, log, createRegistry('consumer'));
+    return;
+  }
   const topology = { partitionCount: config.kafka.partitions, shardCount: config.shards.urls.length };
   assertTopology(topology);
 

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { int, list, loadConfig, logLevel, z } from '@tillstream/config';
+import { BASELINE_SHAPE, baselineConfig, type BaselineConfig } from './mode-config.js';
 
 /**
  * Every option of the purchase service, one environment variable each (documented in README.md).
@@ -57,6 +58,8 @@ const shape = {
   PURCHASE_RETRY_AFTER_SECONDS: int(1, 0, 3_600),
   /** Whole graceful stop: drain HTTP, flush the batcher, disconnect the producer. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+  // MODE and the baseline modes' options (issue 10): src/mode-config.ts.
+  ...BASELINE_SHAPE,
 };
 
 export interface PurchaseConfig {
@@ -87,6 +90,8 @@ export interface PurchaseConfig {
   };
   readonly retryAfterSeconds: number;
   readonly shutdownTimeoutMs: number;
+  /** kafka-sharded (the design), or a baseline: sync-db, rabbitmq (issue 10). */
+  readonly baseline: BaselineConfig;
 }
 
 /** Parses and freezes the config; throws `ConfigError` naming every bad variable. */
@@ -121,6 +126,7 @@ export function loadPurchaseConfig(env: Record<string, string | undefined>): Rea
       },
       retryAfterSeconds: e.PURCHASE_RETRY_AFTER_SECONDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      baseline: baselineConfig(e),
     }),
     { secrets: ['apiKeys'] },
   );

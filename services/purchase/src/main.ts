@@ -16,21 +16,20 @@ import { apiKeyAuthenticator } from './auth.js';
 import { MicroBatcher } from './batcher.js';
 import { loadPurchaseConfig, type PurchaseConfig } from './config.js';
 import { createPurchaseApp } from './http.js';
-import { KafkaPublisher } from './kafka-publisher.js';
 import { createPurchaseMetrics } from './metrics.js';
+import { publisherForMode } from './publishers/by-mode.js';
 import type { OutgoingMessage } from './publisher.js';
 import { purchaseIdGenerator } from './purchase-id.js';
 
 async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
   const registry = createRegistry('purchase');
   const metrics = createPurchaseMetrics(registry);
-  const publisher = new KafkaPublisher({
-    ...config.kafka,
-    log,
-    onConnectedChange: (connected) => metrics.producerConnected.set(connected ? 1 : 0),
-  });
+  // MODE picks Kafka (the design) or a baseline's publisher (issue 10: sync-db, rabbitmq).
+  const { publisher, batch } = publisherForMode(config, log, (connected) =>
+    metrics.producerConnected.set(connected ? 1 : 0),
+  );
   const batcher = new MicroBatcher<OutgoingMessage>({
-    ...config.batch,
+    ...batch,
     maxInFlight: config.maxInFlight,
     timeoutMs: config.publishTimeoutMs,
     send: (messages) => publisher.send(messages),
@@ -106,7 +105,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger('purchase', config.logLevel);
-  log.info({ config }, 'starting');
+  log.info({ config, mode: config.baseline.mode, ...config.baseline.redacted }, 'starting');
   await runService({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
