@@ -40,7 +40,7 @@ export async function runRabbitMqMode(
       }, config.shutdownTimeoutMs);
       timer.unref();
       probe.stop();
-      await consumer
+      await running.consumer
         ?.stop()
         .catch((error: Error) => log.error({ err: error.message }, 'consumer stop failed'));
       await writer.end();
