@@ -14,6 +14,7 @@ export function statePids(state: StackState): number[] {
   const pids = [
     ...Object.values(state.services).flatMap((s) => s.pids),
     ...(state.prometheus?.pid ? [state.prometheus.pid] : []),
+    ...(state.rabbitmq?.pid ? [state.rabbitmq.pid] : []),
     ...state.kafka.nodes.map((n) => n.pid),
     ...state.shards.map((s) => s.pid),
   ];
@@ -94,7 +95,7 @@ export async function down(settings: StackSettings, log: (line: string) => void)
   const leftovers = statePids((await readState(settings.stackDir)) ?? state).filter(isAlive);
   for (const pid of leftovers) {
     const cmd = commandLine(pid);
-    if (cmd !== undefined && !/java|postgres|node|prometheus/.test(cmd)) continue; // pid reused by someone else
+    if (cmd !== undefined && !/java|postgres|node|prometheus|beam|epmd/.test(cmd)) continue; // pid reused by someone else
     log(`killing leftover pid ${pid}`);
     try {
       process.kill(pid, 'SIGKILL');
@@ -118,6 +119,8 @@ export function describe(state: StackState | undefined): string {
   const mark = (pid: number | null | undefined) => (isAlive(pid) ? `pid ${pid}` : 'DOWN');
   const lines = [
     `stack: ${state.status}${state.message ? ` (${state.message})` : ''} — supervisor ${mark(state.supervisor.pid)}`,
+    ...(state.mode && state.mode !== 'kafka-sharded' ? [`mode: ${state.mode}`] : []),
+    ...(state.rabbitmq ? [`rabbitmq: ${state.rabbitmq.url} ${mark(state.rabbitmq.pid)}`] : []),
     `kafka: ${state.kafka.bootstrap} topic ${state.kafka.topic} (${state.kafka.partitions} partitions, RF ${state.kafka.replicationFactor})`,
     ...state.kafka.nodes.map((n) => `  node ${n.id} :${n.port} ${mark(n.pid)} restarts ${n.restarts}`),
     'shards:',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ProcessSpec } from './process.js';
 import { planShards } from './postgres.js';
 import { bootstrapServers } from './kafka.js';
+import { modeNeeds, modeServiceEnvironment } from './modes.js';
 import { REPO_ROOT, type StackSettings } from './settings.js';
 
 export interface ServicePlan {
@@ -24,6 +25,7 @@ export function serviceEnvironment(settings: StackSettings): Record<string, stri
     SHARD_URLS: planShards(settings)
       .map((s) => s.url)
       .join(','),
+    ...modeServiceEnvironment(settings.mode, settings.rabbitmq),
   };
 }
 
@@ -46,7 +48,7 @@ export function servicePlans(settings: StackSettings): ServicePlan[] {
     };
   };
   return [
-    plan('consumer', settings.services.consumerPort, {}),
+    ...(modeNeeds(settings.mode).consumer ? [plan('consumer', settings.services.consumerPort, {})] : []),
     plan('purchase', settings.services.purchasePort, {
       PURCHASE_WORKERS: String(settings.services.purchaseWorkers),
     }),

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, int, bool, z } from '@tillstream/config';
+import { STACK_MODES, shardCountFor } from './modes.js';
 
 /** The repository root (stack/dist/ or stack/src/ → ../..). */
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -56,6 +57,12 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       /** Start Prometheus when the `prometheus` binary is installed: auto | on | off. */
       PROMETHEUS: z.enum(['auto', 'on', 'off']).default('auto'),
       PROMETHEUS_PORT: int(9090, 1024, 65000),
+      /** kafka-sharded (the design) or a baseline, sync-db | rabbitmq (issue 10; src/modes.ts). */
+      MODE: z.enum(STACK_MODES).default('kafka-sharded'),
+      /** MODE=rabbitmq: AMQP port, Erlang distribution port and the port of the stack's own epmd. */
+      RABBITMQ_PORT: int(5672, 1024, 65000),
+      RABBITMQ_DIST_PORT: int(25672, 1024, 65000),
+      RABBITMQ_EPMD_PORT: int(14369, 1024, 65000),
     },
     env,
     (e) => ({
@@ -74,7 +81,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         replicationFactor: Math.min(3, e.KAFKA_NODES),
       },
       shards: {
-        count: e.SHARD_COUNT,
+        count: shardCountFor(e.MODE, e.SHARD_COUNT),
         basePort: e.SHARD_BASE_PORT,
         binDir: e.PG_BIN_DIR,
         user: e.PG_USER,
@@ -90,6 +97,13 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         storeWorkers: e.STORE_WORKERS,
       },
       prometheus: { mode: e.PROMETHEUS, port: e.PROMETHEUS_PORT },
+      mode: e.MODE,
+      rabbitmq: {
+        port: e.RABBITMQ_PORT,
+        distPort: e.RABBITMQ_DIST_PORT,
+        epmdPort: e.RABBITMQ_EPMD_PORT,
+        dir: path.join(path.resolve(e.STACK_DIR), 'rabbitmq'),
+      },
     }),
   );
 }

@@ -37,6 +37,10 @@ export interface StackState {
   }[];
   services: Record<string, { url: string; pids: number[]; restarts: number }>;
   prometheus?: { url: string; pid: number | null };
+  /** Added (issue 10): kafka-sharded, sync-db or rabbitmq; absent means kafka-sharded. */
+  mode?: 'kafka-sharded' | 'sync-db' | 'rabbitmq';
+  /** Added (issue 10): present in MODE=rabbitmq. */
+  rabbitmq?: { url: string; pid: number | null };
 }
 
 export function statePath(stackDir: string): string {

@@ -26,6 +26,7 @@ import {
 import { createNodeNetwork, netnsAvailable, removeNodeNetwork } from './network.js';
 import { findPostgresBin } from './prerequisites.js';
 import { Supervised } from './process.js';
+import { modeNeeds, rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
 import { prometheusSpec } from './prometheus.js';
 import { servicePlans, waitForHttp } from './services.js';
 import { loadStackSettings, REPO_ROOT } from './settings.js';
@@ -38,7 +39,9 @@ const log = (line: string) =>
   appendFileSync(path.join(logDir, 'supervisor.log'), `${new Date().toISOString()} ${line}\n`);
 
 const shards = planShards(settings);
-const nodes = planKafkaNodes(settings);
+const needs = modeNeeds(settings.mode);
+// MODE (issue 10, src/modes.ts): the baselines run without Kafka.
+const nodes = needs.kafka ? planKafkaNodes(settings) : [];
 const services = settings.services.enabled ? servicePlans(settings).filter((s) => existsSync(s.entry)) : [];
 const bootstrap = bootstrapServers(settings);
 
@@ -93,6 +96,8 @@ function snapshot(): StackState {
     ...(prometheus
       ? { prometheus: { url: `http://127.0.0.1:${settings.prometheus.port}`, pid: pid('prometheus') } }
       : {}),
+    mode: settings.mode,
+    ...(needs.rabbitmq ? { rabbitmq: { url: rabbitmqUrl(settings.rabbitmq), pid: pid('rabbitmq') } } : {}),
   };
 }
 
@@ -127,11 +132,12 @@ async function startAll(): Promise<void> {
     });
   }
 
+  if (needs.rabbitmq) for (const spec of rabbitmqProcesses(settings.rabbitmq)) supervise(spec);
   const clusterIdFile = path.join(settings.stackDir, 'kafka', 'cluster-id');
   mkdirSync(path.dirname(clusterIdFile), { recursive: true });
   if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, newClusterId());
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
-  if (settings.kafka.network === 'netns') {
+  if (needs.kafka && settings.kafka.network === 'netns') {
     if (!netnsAvailable()) throw new Error('KAFKA_NETWORK=netns needs Linux, root and iproute2 (ip netns)');
     createNodeNetwork(nodes.map((n) => n.id));
   }
@@ -150,17 +156,23 @@ async function startAll(): Promise<void> {
     }),
   );
   log(`${shards.length} shards ready`);
-  const brokers = bootstrap.split(',');
-  await waitForKafka(brokers, nodes.length, 90_000);
-  await ensureTopics(brokers, [
-    {
-      name: settings.kafka.topic,
-      partitions: settings.kafka.partitions,
-      replicationFactor: settings.kafka.replicationFactor,
-    },
-    { name: settings.kafka.dlqTopic, partitions: 1, replicationFactor: settings.kafka.replicationFactor },
-  ]);
-  log(`kafka ready (${nodes.length} node(s)), topics ensured`);
+  if (needs.rabbitmq) {
+    await waitForRabbitmq(settings.rabbitmq.port, 90_000);
+    log(`rabbitmq ready (:${settings.rabbitmq.port})`);
+  }
+  if (needs.kafka) {
+    const brokers = bootstrap.split(',');
+    await waitForKafka(brokers, nodes.length, 90_000);
+    await ensureTopics(brokers, [
+      {
+        name: settings.kafka.topic,
+        partitions: settings.kafka.partitions,
+        replicationFactor: settings.kafka.replicationFactor,
+      },
+      { name: settings.kafka.dlqTopic, partitions: 1, replicationFactor: settings.kafka.replicationFactor },
+    ]);
+    log(`kafka ready (${nodes.length} node(s)), topics ensured`);
+  }
 
   for (const service of services) supervise(service.spec);
   await Promise.all(services.map((s) => waitForHttp(`http://127.0.0.1:${s.port}/readyz`, 60_000)));
@@ -190,6 +202,8 @@ async function shutdown(signal: string): Promise<void> {
       .map((p) => p.stop(12_000)),
   );
   await Promise.all(byKind('kafka-').map((p) => p.stop(30_000)));
+  await Promise.all(byKind('rabbitmq').map((p) => p.stop(30_000)));
+  await Promise.all(byKind('epmd').map((p) => p.stop(5_000)));
   await Promise.all(byKind('shard-').map((p) => p.stop(30_000)));
   if (settings.kafka.network === 'netns') removeNodeNetwork(nodes.map((n) => n.id));
   await writing;
