@@ -17,7 +17,7 @@ if (!suffix) {
   process.exit(2);
 }
 
-const roots = ['packages', 'services', 'stack', 'loadtest', 'deploy', 'scripts'];
+const roots = ['packages', 'services', 'stack', 'loadtest', 'chaos', 'deploy', 'scripts'];
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {

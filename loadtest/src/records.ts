@@ -15,6 +15,8 @@ export interface AttemptRecord {
   readonly latencyMs: number;
   readonly status: number;
   readonly attempt: number;
+  /** The answer's Retry-After in ms when it was not a 201 (not written to the CSV). */
+  readonly retryAfterMs?: number | undefined;
 }
 
 export function csvLine(record: AttemptRecord): string {

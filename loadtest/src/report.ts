@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { chaosSection, loadChaosRuns } from './chaos-table.js';
 import { REPO_ROOT } from './paths.js';
 import { latencySpec, lagSpec, renderSvg, throughputSpec, type LagPoint, type RunPoint } from './plots.js';
 import type { RunSummary } from './results.js';
@@ -186,6 +187,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
     ...all.map(tableRow),
     '',
   );
+  parts.push(...chaosSection(loadChaosRuns(resultsDir)));
   const runDirs = new Set(all.map((r) => r.dir));
   const others = existsSync(resultsDir)
     ? readdirSync(resultsDir).filter(
@@ -193,6 +195,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
           !runDirs.has(f) &&
           f !== 'README.md' &&
           f !== 'plots' &&
+          f !== 'chaos' &&
           !loadRuns(resultsDir).some((r) => r.dir === f),
       )
     : [];

@@ -38,6 +38,8 @@ export interface LoadRunOptions {
   readonly record?: (record: AttemptRecord) => void;
   /** Jitter source for retry backoff. */
   readonly random?: () => number;
+  /** When aborted, each client finishes the purchase it is sending and starts no other (duration-bound runs). */
+  readonly stopSignal?: AbortSignal;
 }
 
 export interface ProgressSnapshot {
@@ -172,6 +174,7 @@ export class LoadRun {
     const storeId = storeIdOf(profile, index);
     const perStore = purchasesPerStore(profile);
     for (let sequence = 0; sequence < perStore; sequence++) {
+      if (this.#options.stopSignal?.aborted) break;
       const purchase = purchaseOf(profile, index, sequence);
       const acknowledged = await this.#send(
         purchasePath(purchase),
@@ -216,7 +219,7 @@ export class LoadRun {
       this.#latencies.push(latencyMs);
       this.#live.record(latencyMs);
       this.#statusCounts.set(status, (this.#statusCounts.get(status) ?? 0) + 1);
-      record?.({ startTime, type: 'POST', latencyMs, status, attempt });
+      record?.({ startTime, type: 'POST', latencyMs, status, attempt, retryAfterMs: retryAfter });
       if (status === 201) return true;
       this.#failedAttempts += 1;
       const delay = nextRetryDelay(retry, attempt, status, retryAfter, random());

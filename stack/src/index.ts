@@ -4,3 +4,4 @@ export * from './control.js';
 export * from './kafka.js';
 export * from './postgres.js';
 export * from './services.js';
+export * from './network.js';
