@@ -207,3 +207,4 @@ export async function startService(
     },
   };
 }
+export { startTestRabbitmq, type TestRabbitmq } from './rabbitmq-harness.js';

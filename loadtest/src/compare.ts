@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `make compare` (issue 10): the same CS6650 workload against each MODE (kafka-sharded, sync-db,
+ * rabbitmq) at each of CLIENTS, on a stack of that mode brought up for it (its own STACK_DIR and
+ * ports, so the data of modes never mixes and a running development stack is left alone). After each
+ * run the ledger is checked; the stack's CPU is read from /proc. Writes
+ * results/compare/<date>-<mode>-<clients>/summary.json and regenerates results/compare/README.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '@tillstream/config';
+import { commandEnv } from './cli.js';
+import { generateCompareReport, type CompareRecord } from './compare-report.js';
+import { loadLoadConfig } from './config.js';
+import { REPO_ROOT } from './paths.js';
+import { cpuSecondsOfTrees } from './process-cpu.js';
+import { executeRun } from './run.js';
+import { formatSummaryTable } from './summary-table.js';
+import type { Targets } from './targets.js';
+
+export const COMPARE_MODES = ['kafka-sharded', 'sync-db', 'rabbitmq'] as const;
+const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
+
+/** The stack's own ports, each shifted by `offset` (default 10000: clear of a development stack). */
+export function stackEnvironment(mode: string, stackDir: string, offset: number): Record<string, string> {
+  const port = (base: number) => String(base + offset);
+  return {
+    MODE: mode,
+    STACK_DIR: stackDir,
+    SHARD_BASE_PORT: port(5433),
+    KAFKA_PORT: port(9092),
+    KAFKA_CONTROLLER_PORT: port(19093),
+    PURCHASE_PORT: port(8080),
+    STORE_PORT: port(8081),
+    CONSUMER_PORT: port(8082),
+    PROMETHEUS_PORT: port(9090),
+    RABBITMQ_PORT: port(5672),
+    RABBITMQ_DIST_PORT: port(25672),
+    RABBITMQ_EPMD_PORT: port(14369),
+  };
+}
+
+export function parseModes(value: string | undefined): string[] {
+  const modes = (value ?? COMPARE_MODES.join(','))
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const unknown = modes.filter((m) => !(COMPARE_MODES as readonly string[]).includes(m));
+  if (unknown.length > 0 || modes.length === 0) {
+    throw new ConfigError([`MODES: expected a list of ${COMPARE_MODES.join(', ')}; got ${value}`]);
+  }
+  return modes;
+}
+
+interface ModeState {
+  readonly supervisor: { readonly pid: number };
+  readonly kafka: { readonly partitions: number };
+  readonly shards: readonly { readonly url: string }[];
+  readonly services: Readonly<Record<string, { readonly url: string }>>;
+}
+
+function stack(command: 'up' | 'down' | 'clean', env: Record<string, string>): void {
+  // Only this mode's own STACK_DIR and ports are touched.
+  const result = spawnSync(process.execPath, [STACK_CLI, command], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  if (result.status !== 0)
+    throw new Error(`stack ${command} (MODE=${env.MODE}) failed; see ${env.STACK_DIR ?? '.stack'}/logs/`);
+}
+
+function targetsOf(state: ModeState): Targets {
+  const purchase = state.services.purchase?.url;
+  if (!purchase) throw new Error('the stack runs without the purchase service (build it: make build)');
+  const shardUrls = state.shards.map((s) => s.url);
+  const consumer = state.services.consumer?.url;
+  return {
+    purchaseUrl: purchase,
+    ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
+    ...(consumer ? { consumerMetricsUrl: `${consumer}/metrics` } : {}),
+    shardUrls,
+    topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
+  };
+}
+
+async function main(): Promise<number> {
+  const base = loadLoadConfig(process.env, { scenario: 'compare' });
+  const config = { ...base, resultsDir: path.join(base.resultsDir, 'compare') };
+  const modes = parseModes(process.env.MODES);
+  const offset = Number(process.env.COMPARE_PORT_OFFSET ?? 10_000);
+  const stackRoot = path.resolve(process.env.COMPARE_STACK_DIR ?? path.join(REPO_ROOT, '.stack-compare'));
+  const coolDownMs = Number(process.env.COOL_DOWN_MS ?? 10_000);
+  const log = (line: string) => console.log(`[compare] ${line}`);
+  const command = `make compare (MODES=${modes.join(',')} ${commandEnv()})`;
+  let allHold = true;
+
+  for (const mode of modes) {
+    const stackDir = path.join(stackRoot, mode);
+    // Prometheus off: its scraping would count as the stack's CPU.
+    const env = { ...stackEnvironment(mode, stackDir, offset), PROMETHEUS: 'off' };
+    log(`${mode}: fresh stack in ${stackDir}`);
+    stack('clean', env);
+    stack('up', env);
+    try {
+      const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as ModeState;
+      const targets = targetsOf(state);
+      for (const [i, clients] of config.clients.entries()) {
+        if (i > 0) await sleep(coolDownMs);
+        const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);
+        const started = performance.now();
+        const { summary, dir } = await executeRun({
+          config,
+          targets,
+          scenario: mode,
+          clients,
+          repoRoot: REPO_ROOT,
+          command,
+          log,
+        });
+        const intervalMs = performance.now() - started;
+        const stackCpuSeconds = cpuSecondsOfTrees([state.supervisor.pid]) - cpuBefore;
+        const record: CompareRecord = {
+          mode,
+          stackCpuSeconds,
+          stackCpuMsPerPurchase: (stackCpuSeconds * 1000) / Math.max(1, summary.load.purchases.ok),
+          stackCoresUsed: stackCpuSeconds / (intervalMs / 1000),
+          intervalMs,
+        };
+        const file = path.join(dir, 'summary.json');
+        const written = JSON.parse(readFileSync(file, 'utf8')) as object;
+        writeFileSync(file, `${JSON.stringify({ ...written, compare: record }, null, 2)}\n`);
+        console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}`);
+        console.log(
+          `  stack CPU   ${stackCpuSeconds.toFixed(1)} s = ${record.stackCpuMsPerPurchase.toFixed(3)} ms/purchase (${record.stackCoresUsed.toFixed(2)} cores)\n`,
+        );
+        allHold &&= summary.invariantsHold;
+      }
+    } finally {
+      stack(config.keepStack ? 'down' : 'clean', env);
+    }
+  }
+  const compareDir = path.resolve(REPO_ROOT, config.resultsDir);
+  const points = await generateCompareReport(compareDir, COMPARE_MODES);
+  log(
+    `wrote ${path.relative(REPO_ROOT, path.join(compareDir, 'README.md'))} (${points.length} runs) and its plots`,
+  );
+  return allHold ? 0 : 1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof ConfigError ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
