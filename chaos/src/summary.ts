@@ -153,8 +153,10 @@ export function evaluateInvariants(i: InvariantInputs): InvariantResult[] {
     },
     {
       name: 'consumer lag back to 0 after the load',
-      ok: i.drained && i.lagZeroAfterLoadS !== null,
-      detail: i.lagZeroAfterLoadS !== null ? `lag 0 after ${i.lagZeroAfterLoadS} s` : 'lag never read 0',
+      ok: i.lagZeroAfterLoadS !== null,
+      detail:
+        (i.lagZeroAfterLoadS !== null ? `lag 0 after ${i.lagZeroAfterLoadS} s` : 'lag never read 0') +
+        (i.drained ? '' : '; the shards never reached the acknowledged total (see 0 lost)'),
     },
   ];
 }
