@@ -52,8 +52,12 @@ const shape = {
   PURCHASE_BATCH_MAX_BYTES: int(512 * 1024, 1_024, 64 * 1024 * 1024),
   /** … or when its first event has waited this long. */
   PURCHASE_BATCH_LINGER_MS: int(2, 0, 1_000),
-  /** Batches being sent at once by one worker; the next batch fills while these are in flight. */
-  PURCHASE_BATCH_CONCURRENCY: int(4, 1, 64),
+  /**
+   * Batches handed to the publisher at once by one worker; the next batch fills while these are in
+   * flight. The Kafka publisher sends one batch at a time whatever this says (src/kafka-publisher.ts:
+   * sequence numbers), so more only queues sealed batches; 1 lets the open batch grow instead.
+   */
+  PURCHASE_BATCH_CONCURRENCY: int(1, 1, 64),
   /** The `Retry-After` (seconds) of a 503. */
   PURCHASE_RETRY_AFTER_SECONDS: int(1, 0, 3_600),
   /** Whole graceful stop: drain HTTP, flush the batcher, disconnect the producer. */

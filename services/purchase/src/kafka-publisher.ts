@@ -27,10 +27,18 @@ const ACKS_ALL = -1;
  * It is "connected" once the producer is connected and the topic exists with the configured partition
  * count. Any failed send marks it disconnected and restarts the connect loop, which keeps trying every
  * `reconnectBackoffMs` until Kafka answers again; meanwhile `send` fails at once.
+ *
+ * After a failed send the producer is replaced, never reconnected. A send that failed may still have
+ * been written (the broker died after the write, before the answer); kafkajs then keeps the batch's
+ * sequence numbers for the next batch, and the broker takes a later batch with the same sequence range
+ * for a duplicate of the written one and acknowledges it without writing it — a 201 for a purchase
+ * Kafka never stored. A new producer gets a new producer id and starts its sequences afresh (the Java
+ * client bumps the producer epoch for the same reason, KIP-360). Found by the chaos test that kills
+ * partition leaders under load (chaos/test).
  */
 export class KafkaPublisher implements Publisher {
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -53,15 +61,19 @@ export class KafkaPublisher implements Publisher {
         else log.debug(line, message);
       },
     });
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: storePartitioner(options.partitions),
+      createPartitioner: storePartitioner(this.options.partitions),
       // Bounded, unlike kafkajs' idempotent default (retry forever): a send must fail in bounded time so
       // the client gets a 503. A retried produce is still deduplicated by the broker within the producer
       // session, and a purchase re-sent by its client keeps its id, which the consumer deduplicates.
-      retry: { retries: options.sendRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
+      retry: { retries: this.options.sendRetries, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
   }
 
@@ -73,17 +85,33 @@ export class KafkaPublisher implements Publisher {
     this.loop ??= this.connectLoop();
   }
 
-  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+  /**
+   * Sends are serialised: kafkajs rolls a failed request's sequence numbers back, and a concurrent send
+   * waiting for the broker lock would take them over — if the failed request had in fact been written,
+   * the broker would acknowledge that other batch as its duplicate without writing it. One send at a
+   * time, and a new producer after any failure, leave no sequence number to two batches. The batcher
+   * keeps filling the next batch meanwhile, so throughput comes from batch size, not concurrency.
+   */
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    const result = this.sending.then(() => this.sendNow(messages));
+    this.sending = result.catch(() => undefined);
+    return result;
+  }
+
+  private sending: Promise<void> = Promise.resolve();
+
+  private async sendNow(messages: readonly OutgoingMessage[]): Promise<void> {
     if (!this.connected) throw new PublisherUnavailableError('not connected to Kafka');
+    const producer = this.producer;
     try {
-      await this.producer.send({
+      await producer.send({
         topic: this.options.topic,
         acks: ACKS_ALL,
         timeout: this.options.requestTimeoutMs,
         messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
       });
     } catch (error) {
-      this.onSendFailure(error);
+      this.onSendFailure(error, producer);
       throw new PublisherUnavailableError(`Kafka did not acknowledge: ${(error as Error).message}`, {
         cause: error,
       });
@@ -98,11 +126,15 @@ export class KafkaPublisher implements Publisher {
     await this.producer.disconnect().catch(() => undefined);
   }
 
-  private onSendFailure(error: unknown): void {
-    if (!this.connected || this.stopped) return;
-    this.options.log.warn({ err: error }, 'publishing failed; reconnecting to Kafka');
+  private onSendFailure(error: unknown, failed: Producer): void {
+    // Only the first failure of a producer replaces it; later failures of its in-flight sends are moot.
+    if (failed !== this.producer || this.stopped) return;
+    this.options.log.warn({ err: error }, 'publishing failed; replacing the producer and reconnecting');
     this.setConnected(false);
-    this.loop = this.connectLoop();
+    this.producer = this.newProducer();
+    void failed.disconnect().catch(() => undefined);
+    const previous = this.loop ?? Promise.resolve();
+    this.loop = previous.then(() => this.connectLoop());
   }
 
   private async connectLoop(): Promise<void> {
