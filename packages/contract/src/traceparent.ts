@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A parsed W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/). */
 export interface TraceContext {
@@ -22,11 +22,25 @@ export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.parentId}-${context.flags}`;
 }
 
+// Random ids are drawn from a pooled buffer refilled 4 KiB at a time (as node does for randomUUID):
+// one getrandom call per ~170 spans instead of two per span, on the purchase path's hot loop.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
 /** A child span of `parent`, or a new sampled trace when there is none. */
 export function childTraceContext(parent: TraceContext | undefined): TraceContext {
   return {
-    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
-    parentId: randomBytes(8).toString('hex'),
+    traceId: parent?.traceId ?? randomHex(16),
+    parentId: randomHex(8),
     flags: parent?.flags ?? '01',
   };
 }
