@@ -43,9 +43,21 @@ export function servicePlans(settings: StackSettings): ServicePlan[] {
         command: process.execPath,
         args: [entry],
         cwd: REPO_ROOT,
-        env: { ...common, PORT: String(port), HOST: '127.0.0.1', ...env, ...skew.get(name) },
+        env: withoutUnused(name, {
+          ...common,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...env,
+          ...skew.get(name),
+        }),
       },
     };
+  };
+  // The purchase service reads SHARD_URLS only in sync-db mode, where it writes the database itself.
+  const withoutUnused = (name: ServicePlan['name'], env: Record<string, string>) => {
+    if (name !== 'purchase' || settings.mode === 'sync-db') return env;
+    const { SHARD_URLS: _unused, ...rest } = env;
+    return rest;
   };
   return [
     ...(modeNeeds(settings.mode).consumer ? [plan('consumer', settings.services.consumerPort, {})] : []),

@@ -37,7 +37,8 @@ export interface ComposeExpectations {
   /** Our own services: compose service → services/<name>, whose config must accept the environment. */
   readonly configs: Readonly<Record<string, ServiceConfigProbe | undefined>>;
   /** Variables the native stack gives every service (stack/src/services.ts), to be set here too. */
-  readonly nativeVariables: readonly string[];
+  /** What the native stack sets, by service name (`nativeServiceVariables()`). */
+  readonly nativeVariables: Readonly<Record<string, readonly string[]>>;
 }
 
 const serviceDirOf = (svc: ComposeService): string | undefined => {
@@ -213,7 +214,7 @@ function environmentErrors(doc: ComposeDocument, expect: ComposeExpectations): s
     for (const key of Object.keys(serviceEnvironment(svc)))
       if (!probe.reads.has(key)) errors.push(`${name}: sets ${key}, which ${configFile} does not read`);
     for (const key of probe.required) if (!(key in env)) errors.push(`${name}: required ${key} is not set`);
-    for (const key of expect.nativeVariables)
+    for (const key of expect.nativeVariables[serviceDir] ?? [])
       if (probe.reads.has(key) && !(key in env))
         errors.push(`${name}: ${key} is set by the native stack but not here`);
     const problem = probe.check(env);

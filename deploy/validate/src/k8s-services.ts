@@ -16,7 +16,8 @@ export type ServiceName = keyof typeof SERVICES;
 export interface ServiceCheckOptions {
   readonly topology: Topology;
   readonly configs: Readonly<Record<ServiceName, ServiceConfigProbe | undefined>>;
-  readonly nativeVariables: readonly string[];
+  /** What the native stack sets, by service name (`nativeServiceVariables()`). */
+  readonly nativeVariables: Readonly<Record<string, readonly string[]>>;
   /** Values used for keys of Secrets that exist only in the cluster (e.g. the ec2 overlay's shard-urls). */
   readonly externalSecretValues: Readonly<Record<string, Record<string, string>>>;
   /** Whether the consumer must be scaled by a KEDA ScaledObject. */
@@ -119,7 +120,7 @@ function serviceErrors(
       if (!probe.reads.has(key))
         errors.push(`${label}: sets ${key}, which services/${name}/src/config.ts does not read`);
     for (const key of probe.required) if (!(key in full)) errors.push(`${label}: required ${key} is not set`);
-    for (const key of options.nativeVariables)
+    for (const key of options.nativeVariables[name] ?? [])
       if (probe.reads.has(key) && !(key in full))
         errors.push(`${label}: ${key} is set by the native stack but not here`);
     const problem = unresolved.length === 0 ? probe.check(full) : undefined;

@@ -2,7 +2,7 @@
 // and Kubernetes must agree with. A 3-node native cluster gives the replicated settings they use.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadStackSettings, serviceEnvironment } from '@tillstream/stack';
+import { loadStackSettings, servicePlans } from '@tillstream/stack';
 import type { Topology } from './compose-checks.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -25,7 +25,12 @@ export function nativeTopology(): Topology {
   };
 }
 
-/** The variables the native stack sets for every service. */
-export function nativeServiceVariables(): string[] {
-  return Object.keys(serviceEnvironment(loadStackSettings({})));
+/** The variables the native stack sets for each service (its default mode), by service name. */
+export function nativeServiceVariables(): Record<string, string[]> {
+  const settings = loadStackSettings({});
+  const variables: Record<string, string[]> = {};
+  // HOST binds the native processes to loopback; containers listen on every interface (the default).
+  for (const plan of servicePlans(settings))
+    variables[plan.name] = Object.keys(plan.spec.env ?? {}).filter((key) => key !== 'HOST');
+  return variables;
 }
