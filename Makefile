@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help install build up down status clean demo test test-unit test-int test-e2e bench experiment compare k6
+.PHONY: help install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ experiment: build ## Full CS6650 profile at CLIENTS=256,512,1024 → results/<da
 
 compare: build ## Baselines: MODES=kafka-sharded,sync-db,rabbitmq × CLIENTS, each on its own stack → results/compare/
 	node loadtest/dist/compare.js
+
+chaos: build ## Fault tolerance under load on private stacks (SCENARIOS=kill,netcut,shard,skew,slow) → results/chaos/
+	node chaos/dist/cli.js
 
 k6: build ## The k6 script against the stack (PROMETHEUS_RW=1 streams to Prometheus)
 	bash loadtest/k6/run.sh
