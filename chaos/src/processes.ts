@@ -1,4 +1,4 @@
-/** Linux process helpers: children of a process, liveness, signals that tolerate a vanished pid. */
+/** Linux process helpers: children of a process, signals that tolerate a vanished pid (liveness: @tillstream/stack's isAlive). */
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Direct children of `pid` (from /proc/<pid>/task/<tid>/children). */
@@ -13,16 +13,6 @@ export function childPids(pid: number): number[] {
     // the process is gone
   }
   return children.filter((p) => Number.isInteger(p) && p > 0);
-}
-
-export function isAlive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Sends a signal; false when the process no longer exists. */
