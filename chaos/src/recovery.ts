@@ -19,6 +19,12 @@ export interface Recovery {
   readonly minPerSecond: number;
   /** Seconds from the fault's end (its start for a kill) until throughput was back; null: not within the run. */
   readonly recoveryS: number | null;
+  /**
+   * Seconds from the fault's start until it recovered in which throughput was below the threshold:
+   * what users felt. For an outage that the system routes around (a cut node, a stopped shard) this is
+   * the failover time, while `recoveryS`, counted from the fault's end, can be 0.
+   */
+  readonly degradedS: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -45,18 +51,27 @@ export function recoveryTime(
   const threshold = baseline * options.fraction;
   const complete = perSecond.length - 1;
   let minimum = Number.POSITIVE_INFINITY;
+  let degraded = 0;
   for (let s = start; s < complete; s++) {
     minimum = Math.min(minimum, perSecond[s]!);
-    if (s < end || s + options.windowS > complete) continue;
-    const window = perSecond.slice(s, s + options.windowS);
-    const mean = window.reduce((a, b) => a + b, 0) / window.length;
-    if (mean >= threshold) {
-      return { baselinePerSecond: baseline, minPerSecond: minimum, recoveryS: Math.max(0, s - end) };
+    if (s >= end && s + options.windowS <= complete) {
+      const window = perSecond.slice(s, s + options.windowS);
+      const mean = window.reduce((a, b) => a + b, 0) / window.length;
+      if (mean >= threshold) {
+        return {
+          baselinePerSecond: baseline,
+          minPerSecond: minimum,
+          recoveryS: Math.max(0, s - end),
+          degradedS: degraded,
+        };
+      }
     }
+    if (perSecond[s]! < threshold) degraded++;
   }
   return {
     baselinePerSecond: baseline,
     minPerSecond: Number.isFinite(minimum) ? minimum : 0,
     recoveryS: null,
+    degradedS: degraded,
   };
 }

@@ -53,7 +53,12 @@ export interface ChaosSummary {
     readonly bad: number;
   };
   readonly faults: readonly FaultResult[];
-  readonly recovery: { readonly worstS: number | null; readonly unrecovered: number };
+  readonly recovery: {
+    readonly worstS: number | null;
+    readonly unrecovered: number;
+    /** The most seconds of degraded throughput (below 80 % of the level before) any fault caused. */
+    readonly worstDegradedS?: number | null;
+  };
   readonly lag: { readonly max: number; readonly zeroAfterLoadS: number | null };
   readonly exactlyOnce: IdCheck;
   readonly verify: unknown;
@@ -165,11 +170,13 @@ export function evaluateInvariants(i: InvariantInputs): InvariantResult[] {
 export function worstRecovery(faults: readonly FaultResult[]): {
   worstS: number | null;
   unrecovered: number;
+  worstDegradedS: number | null;
 } {
   const recovered = faults.map((f) => f.throughput.recoveryS).filter((r): r is number => r !== null);
   return {
     worstS: recovered.length > 0 ? Math.max(...recovered) : null,
     unrecovered: faults.length - recovered.length,
+    worstDegradedS: faults.length > 0 ? Math.max(...faults.map((f) => f.throughput.degradedS)) : null,
   };
 }
 

@@ -32,3 +32,12 @@ test('median', () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
 });
+
+test('degraded seconds count the dip from the fault start, even when the system routes around it', () => {
+  // A node cut at second 4 for 6 s: throughput stalls 3 s, then recovers while the node is still cut.
+  const cut = [100, 100, 100, 100, 0, 0, 10, 100, 100, 100, 100, 100, 100, 100, 100, 1];
+  const r = recoveryTime(cut, 4, 10, options);
+  assert.equal(r.recoveryS, 0, 'back before the fault ended');
+  assert.equal(r.degradedS, 3);
+  assert.equal(recoveryTime([50, 50, 50, 50, 50, 50, 50, 50, 1], 3, 5, options).degradedS, 0);
+});

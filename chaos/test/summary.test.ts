@@ -93,10 +93,12 @@ test('fault results carry the recovery of throughput and of lag', () => {
   assert.equal(r!.heldS, 0);
   assert.equal(r!.throughput.recoveryS, 2);
   assert.equal(r!.lagRecoveryS, 4);
-  assert.deepEqual(worstRecovery([r!]), { worstS: 2, unrecovered: 0 });
+  assert.equal(r!.throughput.degradedS, 2);
+  assert.deepEqual(worstRecovery([r!]), { worstS: 2, unrecovered: 0, worstDegradedS: 2 });
   assert.deepEqual(worstRecovery([{ ...r!, throughput: { ...r!.throughput, recoveryS: null } }]), {
     worstS: null,
     unrecovered: 1,
+    worstDegradedS: 2,
   });
   assert.equal(lagRecovery(consumer, 4, 4), 4);
 });

@@ -20,6 +20,8 @@ export interface ChaosRunView {
   readonly acknowledgedShare: number;
   readonly worstRecoveryS: number | null;
   readonly unrecovered: number;
+  /** Most seconds of degraded throughput one fault caused (absent in summaries before it existed). */
+  readonly worstDegradedS: number | null;
   readonly ok: boolean;
   readonly commit: string;
 }
@@ -38,7 +40,7 @@ interface ChaosSummaryFile {
     acknowledgedShare: number;
   };
   exactlyOnce: { lost: number; duplicated: number; misplaced: number };
-  recovery: { worstS: number | null; unrecovered: number };
+  recovery: { worstS: number | null; unrecovered: number; worstDegradedS?: number | null };
   ok: boolean;
 }
 
@@ -72,6 +74,7 @@ export function loadChaosRuns(resultsDir: string): ChaosRunView[] {
       acknowledgedShare: s.load.acknowledgedShare,
       worstRecoveryS: s.recovery.worstS,
       unrecovered: s.recovery.unrecovered,
+      worstDegradedS: s.recovery.worstDegradedS ?? null,
       ok: s.ok,
       commit: s.commit,
     };
@@ -93,14 +96,15 @@ export function chaosSection(runs: readonly ChaosRunView[]): string[] {
     'failed attempts/s and consumer lag with the faults marked, and `timeline.csv`). What each component does on each',
     'failure: [docs/fault-tolerance.md](../docs/fault-tolerance.md). Lost and double-counted come from every acknowledged',
     'purchaseId looked up on the shards; "first try" is the share of purchases acknowledged without a retry, "with',
-    'retries" the share acknowledged at all; recovery is the time until acknowledgements/s were back to 80 % of the',
-    'level before the fault.',
+    'retries" the share acknowledged at all; "degraded" counts the seconds, from a fault\'s start, in which',
+    'acknowledgements/s were below 80 % of the level before it (what clients felt, including failover while a node',
+    'stays cut off); "recovery" is the time from the fault\'s end until they were back at that level.',
     '',
-    '| scenario | faults injected | requests | acknowledged | lost | double-counted | first try | with retries | worst recovery (s) | invariants | commit |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
+    '| scenario | faults injected | requests | acknowledged | lost | double-counted | first try | with retries | worst degraded (s) | worst recovery (s) | invariants | commit |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
     ...runs.map(
       (r) =>
-        `| [${r.scenario}](${r.dir}/) | ${r.faults} | ${n(r.attempts)} | ${n(r.acknowledged)} of ${n(r.purchases)} | ${n(r.lost)} | ${n(r.doubleCounted)} | ${pct(r.firstTryShare)} | ${pct(r.acknowledgedShare)} | ${r.worstRecoveryS === null ? '–' : r.worstRecoveryS}${r.unrecovered > 0 ? ` (${r.unrecovered} not within the load)` : ''} | ${r.ok ? '✔' : '✘'} | \`${r.commit.slice(0, 8)}\` |`,
+        `| [${r.scenario}](${r.dir}/) | ${r.faults} | ${n(r.attempts)} | ${n(r.acknowledged)} of ${n(r.purchases)} | ${n(r.lost)} | ${n(r.doubleCounted)} | ${pct(r.firstTryShare)} | ${pct(r.acknowledgedShare)} | ${r.worstDegradedS ?? '–'} | ${r.worstRecoveryS === null ? '–' : r.worstRecoveryS}${r.unrecovered > 0 ? ` (${r.unrecovered} not within the load)` : ''} | ${r.ok ? '✔' : '✘'} | \`${r.commit.slice(0, 8)}\` |`,
     ),
     '',
     ...runs.map((r) => `- **${r.scenario}**: ${r.description}.`),
