@@ -20,7 +20,7 @@ function summary(scenario: string, startedAt: string, ok: boolean, lost: number)
       acknowledgedShare: 1,
     },
     exactlyOnce: { lost, duplicated: 0, misplaced: 0 },
-    recovery: { worstS: 4, unrecovered: 0 },
+    recovery: { worstS: 4, unrecovered: 0, worstDegradedS: 7 },
     ok,
   };
 }
@@ -44,7 +44,7 @@ test('the chaos section lists the latest run per scenario with its invariants', 
     const text = chaosSection(runs).join('\n');
     assert.match(
       text,
-      /\| \[kill\]\(chaos\/2026-01-02-kill\/\) \| 2 \| 1,100 \| 1,000 of 1,000 \| 0 \| 0 \| 95\.00 % \| 100 % \| 4 \| ✔ \| `abcdef01` \|/,
+      /\| \[kill\]\(chaos\/2026-01-02-kill\/\) \| 2 \| 1,100 \| 1,000 of 1,000 \| 0 \| 0 \| 95\.00 % \| 100 % \| 7 \| 4 \| ✔ \| `abcdef01` \|/,
     );
     assert.deepEqual(chaosSection([]), []);
     assert.deepEqual(loadChaosRuns(path.join(dir, 'missing')), []);
