@@ -48,6 +48,9 @@ const result = spawnSync(
     '--import',
     'tsx',
     '--test',
+    // A file whose tests have finished exits even if a client library still holds a socket open
+    // (e.g. a kafkajs request to a broker a test cut off), so one wedged handle cannot stall the run.
+    '--test-force-exit',
     `--test-concurrency=${concurrency}`,
     '--test-reporter=spec',
     ...selected,

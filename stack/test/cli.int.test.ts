@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import pg from 'pg';
 import { REPO_ROOT } from '../src/settings.js';
 import { isAlive, readState, type StackState } from '../src/state.js';
@@ -32,37 +32,94 @@ const env = {
   KAFKA_NETWORK: netnsAvailable() ? 'netns' : 'loopback',
 };
 const cli = (command: string) =>
-  run(
-    process.execPath,
-    ['--conditions=tillstream-source', '--import', 'tsx', path.join(REPO_ROOT, 'stack/src/cli.ts'), command],
-    {
-      env,
-      cwd: REPO_ROOT,
-      timeout: 240_000,
-    },
+  step(`stack ${command}`, () =>
+    run(
+      process.execPath,
+      [
+        '--conditions=tillstream-source',
+        '--import',
+        'tsx',
+        path.join(REPO_ROOT, 'stack/src/cli.ts'),
+        command,
+      ],
+      { env, cwd: REPO_ROOT, timeout: 240_000 },
+    ),
   );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return step(`wait for ${what}`, async () => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await sleep(250);
+    }
+    throw new Error(`timed out after ${timeoutMs / 1000}s`);
+  });
 }
 
 let allPids: number[] = [];
 
-/** Runs one step, naming it in the error when it fails. */
+const began = Date.now();
+/**
+ * Runs one step, naming it in the error when it fails and logging how long it took, so a run that
+ * hits the test's timeout on a slow machine still shows where the time went.
+ */
 async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
   try {
     return await fn();
   } catch (error) {
     throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    const at = ((Date.now() - began) / 1000).toFixed(1);
+    process.stderr.write(
+      `# stack test: ${name} took ${((Date.now() - start) / 1000).toFixed(1)}s (at ${at}s)\n`,
+    );
   }
 }
+const producerOptions = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  retry: { retries: 20, maxRetryTime: 60_000 },
+};
+
+/**
+ * Sends with acks=all the way the purchase service does through a broker failure: a send that has not
+ * completed in 20 s is abandoned together with its producer (a kafkajs request to a peer that vanished
+ * without a reset can wait forever) and retried on a fresh producer, which bootstraps fresh metadata.
+ * The first attempt uses `running`, a producer connected before the failure, like a running service.
+ */
+async function sendThroughFailure(
+  kafka: Kafka,
+  running: Producer,
+  messages: Message[],
+): Promise<RecordMetadata[]> {
+  let producer = running;
+  for (let attempt = 1; ; attempt++) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        (async () => {
+          if (producer !== running) await producer.connect();
+          return producer.send({ topic: 'purchases', acks: -1, messages });
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('send did not complete in 20 s')), 20_000);
+        }),
+      ]);
+    } catch (error) {
+      process.stderr.write(`# stack test: send attempt ${attempt} failed: ${(error as Error).message}\n`);
+      if (attempt === 5) throw error;
+      void producer.disconnect().catch(() => undefined);
+      producer = kafka.producer(producerOptions);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 after(async () => {
   await cli('down').catch(() => undefined);
   rmSync(stackDir, { recursive: true, force: true });
@@ -92,8 +149,10 @@ test(
       retry: { retries: 20, maxRetryTime: 60_000 },
     });
     const admin = kafka.admin();
-    await admin.connect();
-    const [topic] = (await admin.fetchTopicMetadata({ topics: ['purchases'] })).topics;
+    await step('connect an admin client', () => admin.connect());
+    const [topic] = (
+      await step('fetch topic metadata', () => admin.fetchTopicMetadata({ topics: ['purchases'] }))
+    ).topics;
     assert.equal(topic!.partitions.length, 6);
     for (const p of topic!.partitions) assert.equal(p.replicas.length, 3);
     const configs = await admin.describeConfigs({
@@ -108,22 +167,18 @@ test(
     // while a broker is down depends on kafkajs' metadata handling, not on the cluster).
     const leaderId = topic!.partitions.find((p) => p.partitionId === 0)!.leader;
     const victim = first.kafka.nodes.find((n) => n.id === leaderId)!;
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      retry: { retries: 20, maxRetryTime: 60_000 },
-    });
+    const producer = kafka.producer(producerOptions);
     await step('connect a producer', () => producer.connect());
     process.kill(victim.pid!, 'SIGKILL');
     const acked = await step('produce with acks=all after the kill', () =>
-      producer.send({
-        topic: 'purchases',
-        acks: -1,
-        messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: 'x' })),
-      }),
+      sendThroughFailure(
+        kafka,
+        producer,
+        Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: 'x' })),
+      ),
     );
     assert.ok(acked.length > 0);
-    await producer.disconnect();
+    void producer.disconnect().catch(() => undefined);
 
     const restarted = await waitFor('the killed broker to be restarted', async () => {
       const state = await readState(stackDir);
@@ -165,11 +220,7 @@ test(
       const full = await waitFor('all replicas in sync', inSync, 90_000);
       const cutId = full.partitions.find((p) => p.partitionId === 0)!.leader;
       // A producer that knows the cluster before the cut, like a running service.
-      const p2 = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        retry: { retries: 20, maxRetryTime: 60_000 },
-      });
+      const p2 = kafka.producer(producerOptions);
       await step('connect before the cut', () => p2.connect());
       await step('produce before the cut', () =>
         p2.send({ topic: 'purchases', acks: -1, messages: [{ key: '0', value: 'before cut' }] }),
@@ -177,16 +228,16 @@ test(
       setNodeConnected(cutId, false);
       try {
         const sent = await step('produce during the cut', () =>
-          p2.send({
-            topic: 'purchases',
-            acks: -1,
-            messages: Array.from({ length: 12 }, (_, i) => ({ key: String(i), value: 'during cut' })),
-          }),
+          sendThroughFailure(
+            kafka,
+            p2,
+            Array.from({ length: 12 }, (_, i) => ({ key: String(i), value: 'during cut' })),
+          ),
         );
         assert.ok(sent.length > 0);
       } finally {
         setNodeConnected(cutId, true);
-        await p2.disconnect().catch(() => undefined);
+        void p2.disconnect().catch(() => undefined);
       }
       await waitFor('the healed node to rejoin the ISR', inSync, 90_000);
     }

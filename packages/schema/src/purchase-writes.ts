@@ -1,8 +1,8 @@
 /**
- * The single-database write of a set of purchases, used by the baseline modes (issue 10: sync-db in
- * the purchase service, rabbitmq in the consumer). Same tables and the same dedup as the Kafka design:
- * `ON CONFLICT (purchase_id) DO NOTHING`, and line items and totals only for the purchases this
- * statement really inserted, so a redelivered or retried purchase is counted once.
+ * The write of a set of purchases into a shard: the consumer's (Kafka design) and the baseline
+ * modes' (issue 10: sync-db in the purchase service, rabbitmq in the consumer) are one statement in
+ * two forms, so every design has the same tables and the same dedup, and a redelivered or retried
+ * purchase is counted once.
  *
  * Rows written outside Kafka have no partition or offset: they carry `kafka_partition = -1` and
  * `kafka_offset = 0` (the columns are NOT NULL).
@@ -21,21 +21,33 @@ export interface PurchaseToWrite {
 export const NO_KAFKA_PARTITION = -1;
 
 /**
- * One statement: totals are summed in SQL and upserted in (store, item) order, so concurrent
- * transactions touching the same keys lock them in the same order (no deadlocks). Returns the number
- * of purchases newly inserted (the rest were duplicates).
+ * The one purchase write, as a single statement in two forms. Both insert the purchases
+ * (`ON CONFLICT (purchase_id) DO NOTHING` is the dedup), then line items and totals only for the
+ * purchases this statement really inserted. Totals are summed in SQL and upserted in (store, item)
+ * order, so concurrent transactions touching the same keys lock them in the same order (no deadlocks).
+ *
+ * - direct (the baseline modes): `$1–$5` purchase columns, `$6–$8` item columns; rows carry no
+ *   partition or offset; returns `inserted`, the number of purchases newly inserted.
+ * - kafka (the consumer): `$1` topic, `$2` partition, `$3–$8` purchase columns with their offsets,
+ *   `$9–$11` item columns, `$12` the partition's next offset, advanced in the same statement;
+ *   returns `received_ms`, the receive times of the purchases newly inserted.
  */
-export const WRITE_PURCHASES_SQL = `
+function purchaseWriteSql(form: 'direct' | 'kafka'): string {
+  const kafka = form === 'kafka';
+  const first = kafka ? 3 : 1;
+  const col = (i: number) => `$${first + i}`;
+  const items = first + (kafka ? 6 : 5);
+  return `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::date[], $5::timestamptz[])
-    AS t(purchase_id, store_id, customer_id, purchase_date, received_at)
+  SELECT * FROM unnest(${col(0)}::uuid[], ${col(1)}::int[], ${col(2)}::int[], ${col(3)}::date[], ${col(4)}::timestamptz[]${kafka ? `, ${col(5)}::bigint[]` : ''})
+    AS t(purchase_id, store_id, customer_id, purchase_date, received_at${kafka ? ', kafka_offset' : ''})
 ), inserted AS (
   INSERT INTO purchases (purchase_id, store_id, customer_id, purchase_date, received_at, kafka_partition, kafka_offset)
-  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, ${NO_KAFKA_PARTITION}, 0 FROM input
+  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, ${kafka ? '$2, kafka_offset' : `${NO_KAFKA_PARTITION}, 0`} FROM input
   ON CONFLICT (purchase_id) DO NOTHING
-  RETURNING purchase_id, store_id
+  RETURNING purchase_id, store_id, received_at
 ), items AS (
-  SELECT * FROM unnest($6::uuid[], $7::int[], $8::int[]) AS i(purchase_id, item_id, quantity)
+  SELECT * FROM unnest($${items}::uuid[], $${items + 1}::int[], $${items + 2}::int[]) AS i(purchase_id, item_id, quantity)
 ), new_items AS (
   INSERT INTO purchase_items (purchase_id, item_id, quantity)
   SELECT items.purchase_id, items.item_id, items.quantity FROM items JOIN inserted USING (purchase_id)
@@ -46,8 +58,23 @@ WITH input AS (
   GROUP BY inserted.store_id, items.item_id
   ORDER BY inserted.store_id, items.item_id
   ON CONFLICT (store_id, item_id) DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity
+)${
+    kafka
+      ? `, progress AS (
+  UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $12::bigint), updated_at = now()
+  WHERE topic = $1 AND kafka_partition = $2
 )
-SELECT count(*)::int AS inserted FROM inserted`;
+SELECT coalesce(array_agg(extract(epoch FROM received_at)::float8 * 1000), '{}') AS received_ms FROM inserted`
+      : `
+SELECT count(*)::int AS inserted FROM inserted`
+  }`;
+}
+
+/** The purchase write outside Kafka (sync-db and rabbitmq modes); parameters from purchaseWriteParams. */
+export const WRITE_PURCHASES_SQL = purchaseWriteSql('direct');
+
+/** The consumer's write of one partition's chunk, advancing the partition's progress row with it. */
+export const WRITE_PARTITION_CHUNK_SQL = purchaseWriteSql('kafka');
 
 /**
  * The parameters of WRITE_PURCHASES_SQL: column arrays (one parameter per column, whatever the

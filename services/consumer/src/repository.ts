@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { WRITE_PARTITION_CHUNK_SQL } from '@tillstream/schema';
 import type { Logger } from '@tillstream/observability';
 import type { WriteRows } from './rows.js';
 import type { ShardStore, ShardTransaction, WriteResult } from './batch-processor.js';
@@ -8,39 +9,6 @@ const LOCK_PARTITION = `
 INSERT INTO consumer_offsets AS o (topic, kafka_partition, next_offset) VALUES ($1, $2, 0)
 ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = o.next_offset
 RETURNING next_offset`;
-
-/**
- * One statement per chunk: insert the purchases (ON CONFLICT DO NOTHING is the purchaseId dedup),
- * then line items and aggregate increments only for the purchases this statement really inserted,
- * then the partition's next offset. Totals are summed in SQL and upserted in (store, item) order so
- * two transactions touching the same keys lock them in the same order.
- */
-const WRITE_CHUNK = `
-WITH input AS (
-  SELECT * FROM unnest($3::uuid[], $4::int[], $5::int[], $6::date[], $7::timestamptz[], $8::bigint[])
-    AS t(purchase_id, store_id, customer_id, purchase_date, received_at, kafka_offset)
-), inserted AS (
-  INSERT INTO purchases (purchase_id, store_id, customer_id, purchase_date, received_at, kafka_partition, kafka_offset)
-  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, $2, kafka_offset FROM input
-  ON CONFLICT (purchase_id) DO NOTHING
-  RETURNING purchase_id, store_id, received_at
-), items AS (
-  SELECT * FROM unnest($9::uuid[], $10::int[], $11::int[]) AS i(purchase_id, item_id, quantity)
-), new_items AS (
-  INSERT INTO purchase_items (purchase_id, item_id, quantity)
-  SELECT items.purchase_id, items.item_id, items.quantity FROM items JOIN inserted USING (purchase_id)
-), totals AS (
-  INSERT INTO store_item_totals AS s (store_id, item_id, quantity)
-  SELECT inserted.store_id, items.item_id, sum(items.quantity)
-  FROM items JOIN inserted USING (purchase_id)
-  GROUP BY inserted.store_id, items.item_id
-  ORDER BY inserted.store_id, items.item_id
-  ON CONFLICT (store_id, item_id) DO UPDATE SET quantity = s.quantity + EXCLUDED.quantity
-), progress AS (
-  UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $12::bigint), updated_at = now()
-  WHERE topic = $1 AND kafka_partition = $2
-)
-SELECT coalesce(array_agg(extract(epoch FROM received_at)::float8 * 1000), '{}') AS received_ms FROM inserted`;
 
 const ADVANCE = `
 UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $3::bigint), updated_at = now()
@@ -119,7 +87,7 @@ function pgTransaction(client: pg.PoolClient): ShardTransaction {
     },
     async write(topic, partition, rows: WriteRows, nextOffset): Promise<WriteResult> {
       const { purchases: p, items: i } = rows;
-      const result = await client.query<{ received_ms: number[] }>(WRITE_CHUNK, [
+      const result = await client.query<{ received_ms: number[] }>(WRITE_PARTITION_CHUNK_SQL, [
         topic,
         partition,
         p.purchaseIds,

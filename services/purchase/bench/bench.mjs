@@ -9,7 +9,7 @@
 //
 // Needs the native stack's Kafka (`make up`; it is started if it is not running).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,52 @@ async function startTarget(name, args, env) {
       child.once('exit', (code) => resolve(code));
       child.kill('SIGTERM');
     });
-  return { url, stop, logFile };
+  return { url, stop, logFile, pid: child.pid };
+}
+
+const clockTicks = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system) used so far by each named group of processes and all their descendants
+ * (cluster workers), from /proc; an empty object where /proc is absent.
+ */
+function cpuSecondsOf(groups) {
+  const stats = new Map();
+  let names = [];
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return {};
+  }
+  for (const name of names) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const result = {};
+  for (const [group, roots] of Object.entries(groups)) {
+    let ticks = 0;
+    for (const [pid, { ticks: own }] of stats) {
+      for (let p = pid; p > 1; p = stats.get(p)?.ppid ?? 0) {
+        if (roots.includes(p)) {
+          ticks += own;
+          break;
+        }
+      }
+    }
+    result[group] = ticks / clockTicks;
+  }
+  return result;
 }
 
 async function eventsOnTopic(brokers, topic) {
@@ -101,7 +146,8 @@ const load = { connections, warmupSeconds, durationSeconds, bodies };
 const startedAt = new Date();
 const loadAverageBefore = os.loadavg();
 
-await useStack();
+const stack = await useStack();
+const brokerPids = stack.kafka.nodes.map((node) => node.pid).filter((pid) => pid !== undefined);
 const topic = await createTestTopic(partitions);
 const results = {};
 try {
@@ -110,7 +156,11 @@ try {
     WORKERS: String(workers),
   });
   try {
-    results.baseline = await runLoad({ baseUrl: baseline.url, ...load });
+    results.baseline = await runLoad({
+      baseUrl: baseline.url,
+      ...load,
+      cpuSeconds: () => cpuSecondsOf({ target: [baseline.pid], 'Kafka broker': brokerPids }),
+    });
   } finally {
     await baseline.stop();
   }
@@ -126,7 +176,11 @@ try {
   });
   let exitCode;
   try {
-    results.purchase = await runLoad({ baseUrl: service.url, ...load });
+    results.purchase = await runLoad({
+      baseUrl: service.url,
+      ...load,
+      cpuSeconds: () => cpuSecondsOf({ target: [service.pid], 'Kafka broker': brokerPids }),
+    });
   } finally {
     exitCode = await service.stop();
   }
@@ -139,6 +193,17 @@ try {
 }
 
 const ratio = Math.round((results.purchase.throughput / results.baseline.throughput) * 1000) / 1000;
+// Both runs saturate the machine's cores, so throughput ≈ cores / CPU per request. If the purchase
+// service cost no more CPU per request than the bare route, (b) would still pay the broker's CPU
+// per request: that alone bounds (b)/(a) on a machine the broker shares.
+const cpuTotal = (r) => Object.values(r.cpuMsPerRequest).reduce((sum, ms) => sum + ms, 0);
+const cpuBusy = (r) =>
+  Math.round(((cpuTotal(r) * r.requests) / 1000 / r.seconds / os.availableParallelism()) * 100);
+const brokerMs = results.purchase.cpuMsPerRequest['Kafka broker'];
+const brokerCeiling =
+  brokerMs === undefined
+    ? null
+    : Math.round((cpuTotal(results.baseline) / (cpuTotal(results.baseline) + brokerMs)) * 1000) / 1000;
 const report = {
   benchmark: 'purchase: (b) purchase service with Kafka acks=all vs (a) bare express route',
   command:
@@ -165,6 +230,10 @@ const report = {
   },
   results,
   ratio,
+  cpu: {
+    busyPercent: { baseline: cpuBusy(results.baseline), purchase: cpuBusy(results.purchase) },
+    brokerCeiling,
+  },
   target: { ratio: 0.8, errors: 0 },
   meetsTarget: ratio >= 0.8 && results.purchase.nonCreated === 0,
 };
@@ -179,6 +248,25 @@ const markdown = `# Purchase benchmark — ${report.startedAt}
 |---|---|---|---|---|---|---|---|
 ${row('(a) bare express route', results.baseline)}
 ${row('(b) purchase service → Kafka', results.purchase)}
+
+CPU milliseconds per answered request over the measured window (user + system, from /proc; the
+machine's ${os.availableParallelism()} cores were ${report.cpu.busyPercent.baseline} % busy in (a) and ${report.cpu.busyPercent.purchase} % in (b)):
+
+| target | ${Object.keys(results.purchase.cpuMsPerRequest).join(' | ')} | total |
+|---|${Object.keys(results.purchase.cpuMsPerRequest)
+  .map(() => '---|')
+  .join('')}---|
+${['baseline', 'purchase']
+  .map(
+    (name) =>
+      `| ${name === 'baseline' ? '(a)' : '(b)'} | ${Object.keys(results.purchase.cpuMsPerRequest)
+        .map((k) => results[name].cpuMsPerRequest[k] ?? '–')
+        .join(' | ')} | ${Math.round(cpuTotal(results[name]) * 100) / 100} |`,
+  )
+  .join('\n')}
+
+Broker ceiling: with the purchase service as cheap per request as the bare route, the broker's own
+CPU per request would still cap (b)/(a) at **${brokerCeiling ?? 'n/a'}** on this machine, where it shares the cores.
 
 Events on the topic after (b): ${results.purchase.eventsOnTopic} (≥ the ${results.purchase.created} measured 201s plus warm-up).
 Purchase service exit code after SIGTERM: ${results.purchase.exitCode}.

@@ -28,9 +28,11 @@ function percentile(sorted, p) {
 
 /**
  * Runs `warmupSeconds` unmeasured, then `durationSeconds` measured. Returns throughput, statuses,
- * errors and latency percentiles (ms) of the measured window.
+ * errors and latency percentiles (ms) of the measured window. `cpuSeconds()`, when given, returns the
+ * CPU seconds used so far by named processes (the target, the broker); their use over the measured
+ * window is reported per process and per request.
  */
-export async function runLoad({ baseUrl, connections, warmupSeconds, durationSeconds, bodies }) {
+export async function runLoad({ baseUrl, connections, warmupSeconds, durationSeconds, bodies, cpuSeconds }) {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const statuses = {};
@@ -78,10 +80,12 @@ export async function runLoad({ baseUrl, connections, warmupSeconds, durationSec
   measuring = true;
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const othersBefore = cpuSeconds?.() ?? {};
   await new Promise((r) => setTimeout(r, durationSeconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const othersAfter = cpuSeconds?.() ?? {};
   stopping = true;
   await Promise.all(clients);
   agent.destroy();
@@ -90,6 +94,11 @@ export async function runLoad({ baseUrl, connections, warmupSeconds, durationSec
   const answered = latencies.length;
   const ok = statuses[201] ?? 0;
   const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
+  // CPU milliseconds per answered request, by process (the load generator is this process).
+  const cpuMsPerRequest = { 'load generator': round((cpu.user + cpu.system) / 1e3 / Math.max(1, answered)) };
+  for (const [name, after] of Object.entries(othersAfter)) {
+    cpuMsPerRequest[name] = round(((after - (othersBefore[name] ?? 0)) * 1e3) / Math.max(1, answered));
+  }
   return {
     seconds: round(elapsed),
     requests: answered,
@@ -105,5 +114,6 @@ export async function runLoad({ baseUrl, connections, warmupSeconds, durationSec
       max: round(latencies.at(-1) ?? null),
     },
     loadGeneratorCpuPercent: round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
+    cpuMsPerRequest,
   };
 }
