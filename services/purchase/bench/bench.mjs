@@ -261,7 +261,7 @@ ${['baseline', 'purchase']
     (name) =>
       `| ${name === 'baseline' ? '(a)' : '(b)'} | ${Object.keys(results.purchase.cpuMsPerRequest)
         .map((k) => results[name].cpuMsPerRequest[k] ?? '–')
-        .join(' | ')} | ${Math.round(cpuTotal(results[name]) * 100) / 100} |`,
+        .join(' | ')} | ${Math.round(cpuTotal(results[name]) * 1000) / 1000} |`,
   )
   .join('\n')}
 

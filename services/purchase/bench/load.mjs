@@ -95,9 +95,10 @@ export async function runLoad({ baseUrl, connections, warmupSeconds, durationSec
   const ok = statuses[201] ?? 0;
   const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
   // CPU milliseconds per answered request, by process (the load generator is this process).
-  const cpuMsPerRequest = { 'load generator': round((cpu.user + cpu.system) / 1e3 / Math.max(1, answered)) };
+  const micro = (ms) => Math.round(ms * 1000) / 1000;
+  const cpuMsPerRequest = { 'load generator': micro((cpu.user + cpu.system) / 1e3 / Math.max(1, answered)) };
   for (const [name, after] of Object.entries(othersAfter)) {
-    cpuMsPerRequest[name] = round(((after - (othersBefore[name] ?? 0)) * 1e3) / Math.max(1, answered));
+    cpuMsPerRequest[name] = micro(((after - (othersBefore[name] ?? 0)) * 1e3) / Math.max(1, answered));
   }
   return {
     seconds: round(elapsed),

@@ -1,4 +1,5 @@
-// Closed-loop load: N concurrent clients, each sending its next request when the last one answers.
+// HTTP load: N concurrent clients, closed-loop (each sends its next request when the last one answers)
+// or paced at a fixed rate per client.
 import { Pool } from 'undici';
 
 export function percentile(sorted, p) {
@@ -22,17 +23,39 @@ export function summarise(samples) {
 /**
  * Runs `clients` loops against `baseUrl` for `warmupMs` (not recorded) then `durationMs`.
  * `next()` → {name, method, path, body?}; latencies are recorded per `name`.
+ *
+ * With `ratePerClient` > 0 each client is paced instead: it sends at fixed intervals (from a random
+ * phase), one request at a time, and a request's latency counts from when it was due, not from when
+ * it was sent — a client that fell behind a slow answer charges the wait to the next requests
+ * (coordinated omission corrected, as wrk2 does). Timer lateness in this process counts too, so the
+ * figures err on the slow side.
  */
-export async function closedLoop({ baseUrl, clients, warmupMs, durationMs, next, headers = {} }) {
+export async function httpLoad({
+  baseUrl,
+  clients,
+  warmupMs,
+  durationMs,
+  next,
+  headers = {},
+  ratePerClient = 0,
+}) {
   const pool = new Pool(baseUrl, { connections: clients, pipelining: 1, keepAliveTimeout: 30_000 });
   const samples = new Map();
   const statuses = new Map();
   let recording = false;
   let stop = false;
+  const interval = ratePerClient > 0 ? 1000 / ratePerClient : 0;
   const loop = async () => {
+    let due = performance.now() + Math.random() * interval;
     while (!stop) {
+      if (interval > 0) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (stop) break;
+      }
       const request = next();
-      const start = performance.now();
+      const start = interval > 0 ? due : performance.now();
+      due += interval;
       let status = 'error';
       try {
         const response = await pool.request({

@@ -1,12 +1,12 @@
 // Worker thread: the purchase path under load (closed loop of POST /purchase/…), so the readers'
 // latency is measured while Kafka, the consumer and the shards are busy with writes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { closedLoop } from './load.mjs';
+import { httpLoad } from './load.mjs';
 
 const { purchaseUrl, clients, warmupMs, durationMs, stores, items, apiKey } = workerData;
 const int = (min, max) => min + Math.floor(Math.random() * (max - min + 1));
 
-const result = await closedLoop({
+const result = await httpLoad({
   baseUrl: purchaseUrl,
   clients,
   warmupMs,
