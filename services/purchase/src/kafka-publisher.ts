@@ -2,6 +2,7 @@ import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from '
 import type { Logger } from '@tillstream/observability';
 import { storePartitioner, PartitionCountMismatchError } from './kafka-partitioner.js';
 import { PublisherUnavailableError, type OutgoingMessage, type Publisher } from './publisher.js';
+import { Backoff } from './backoff.js';
 
 export interface KafkaPublisherOptions {
   readonly brokers: readonly string[];
@@ -42,7 +43,7 @@ export class KafkaPublisher implements Publisher {
   private connected = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly backoff = new Backoff();
 
   constructor(private readonly options: KafkaPublisherOptions) {
     const { log } = options;
@@ -120,7 +121,7 @@ export class KafkaPublisher implements Publisher {
 
   async close(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.backoff.wake();
     await this.loop;
     this.setConnected(false);
     await this.producer.disconnect().catch(() => undefined);
@@ -152,7 +153,7 @@ export class KafkaPublisher implements Publisher {
         attempt++;
         const level = error instanceof PartitionCountMismatchError ? 'error' : 'warn';
         this.options.log[level]({ err: error, attempt }, 'Kafka is not available; retrying');
-        await this.sleep(this.options.reconnectBackoffMs);
+        await this.backoff.sleep(this.options.reconnectBackoffMs);
       }
     }
   }
@@ -180,16 +181,5 @@ export class KafkaPublisher implements Publisher {
     if (this.connected === connected) return;
     this.connected = connected;
     this.options.onConnectedChange?.(connected);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

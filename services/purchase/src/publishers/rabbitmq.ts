@@ -2,6 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from '@tillstream/observability';
 import { PublisherUnavailableError, type OutgoingMessage, type Publisher } from '../publisher.js';
 import { ResourcePool } from './channel-pool.js';
+import { Backoff } from '../backoff.js';
 
 export interface RabbitMqPublisherOptions {
   readonly url: string;
@@ -34,7 +35,7 @@ export class RabbitMqPublisher implements Publisher {
   private connected = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly backoff = new Backoff();
 
   constructor(private readonly options: RabbitMqPublisherOptions) {
     this.pool = new ResourcePool(options.channels, async () => {
@@ -90,7 +91,7 @@ export class RabbitMqPublisher implements Publisher {
 
   async close(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.backoff.wake();
     await this.loop;
     this.setConnected(false);
     await Promise.all(this.pool.drain().map((channel) => channel.close().catch(() => undefined)));
@@ -114,7 +115,7 @@ export class RabbitMqPublisher implements Publisher {
         return;
       } catch (error) {
         this.options.log.warn({ err: (error as Error).message }, 'RabbitMQ is not available; retrying');
-        await this.sleep(this.options.reconnectBackoffMs);
+        await this.backoff.sleep(this.options.reconnectBackoffMs);
       }
     }
   }
@@ -133,16 +134,5 @@ export class RabbitMqPublisher implements Publisher {
     if (this.connected === connected) return;
     this.connected = connected;
     this.options.onConnectedChange?.(connected);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
