@@ -87,8 +87,10 @@ const producerOptions = {
 
 /**
  * Sends with acks=all the way the purchase service does through a broker failure: a send that has not
- * completed in 20 s is abandoned together with its producer (a kafkajs request to a peer that vanished
- * without a reset can wait forever) and retried on a fresh producer, which bootstraps fresh metadata.
+ * completed in 20 s is abandoned together with its producer and retried on a fresh producer, which
+ * bootstraps fresh metadata. (A kafkajs producer whose request went to a broker that vanished without
+ * a reset can spend kafkajs' request timeout, 30 s by default, on each of its retries before it looks
+ * elsewhere; the purchase service bounds this with its own request timeout and retry count.)
  * The first attempt uses `running`, a producer connected before the failure, like a running service.
  */
 async function sendThroughFailure(
