@@ -2,7 +2,7 @@
 // Store GET latency at 100 concurrent readers while the purchase path is under 256-client load, and
 // the effect of hedged requests to read replicas. Writes results/bench/store/. See --help.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ const { values: opt } = parseArgs({
     'warmup-s': { type: 'string', default: '3' },
     readers: { type: 'string', default: '100' },
     'reader-rate': { type: 'string', default: '0' },
+    'read-priority': { type: 'string', default: '0' },
     writers: { type: 'string', default: '256' },
     'store-workers': { type: 'string', default: '2' },
     stores: { type: 'string', default: '2000' },
@@ -47,6 +48,9 @@ if (opt.help) {
   --reader-rate 0                    requests/s per reader, paced with latency counted from when a request
                                      was due (coordinated omission corrected); 0: closed loop, each reader
                                      sends its next request when the last one answers
+  --read-priority=0                  nice value for the read path: the readers (this process's main thread),
+                                     the store service, its PostgreSQL backends and the scheduling probe;
+                                     e.g. --read-priority=-10 stands in for the read tier having cores of its own (root)
   --store-workers 2                  STORE_WORKERS of the store under test
   --stores 2000 --items 1000 --items-per-store 40   pre-filled aggregates (a fresh bench database per shard)
   --cache-ttl-ms 500                 STORE_CACHE_TTL_MS
@@ -132,6 +136,7 @@ async function startStore(env) {
   }
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) =>
         child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')),
@@ -157,6 +162,49 @@ async function purchaseReachable() {
   }
 }
 
+/** Sets the nice value of every thread of `pid` and of its descendants (Linux: nice is per thread). */
+function reniceTree(pid, nice) {
+  const children = new Map();
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const visit = (p) => {
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) os.setPriority(Number(tid), nice);
+    } catch {
+      // exited meanwhile
+    }
+    for (const child of children.get(p) ?? []) visit(child);
+  };
+  visit(pid);
+}
+
+/**
+ * Gives the read path the nice value of --read-priority: this process's main thread (the readers; the
+ * purchase writers run in a worker thread and keep theirs), the store service's processes and the
+ * PostgreSQL backends of its connections. Called again once the store's pools are warm.
+ */
+async function prioritiseReads(storePid) {
+  const nice = n('read-priority');
+  if (nice === 0) return;
+  os.setPriority(process.pid, nice);
+  reniceTree(storePid, nice);
+  for (const server of servers) {
+    const { rows } = await onServer(
+      server,
+      `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'store-%'`,
+    );
+    for (const { pid } of rows) reniceTree(pid, nice);
+  }
+}
+
 /** Runs scheduler-probe.mjs over the phase's timing; resolves with its lateness summary. */
 function schedulerProbe({ warmupMs, durationMs }) {
   const child = spawn(
@@ -164,6 +212,7 @@ function schedulerProbe({ warmupMs, durationMs }) {
     [fileURLToPath(new URL('./scheduler-probe.mjs', import.meta.url)), String(warmupMs), String(durationMs)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  if (n('read-priority') !== 0) os.setPriority(child.pid, n('read-priority'));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve) => child.once('exit', () => resolve(out ? JSON.parse(out) : null)));
@@ -208,6 +257,12 @@ async function runPhase(phase, replicaUrls, withWriters) {
         worker.once('message', resolve).once('error', reject);
       })
     : Promise.resolve(null);
+  await prioritiseReads(store.pid);
+  // Again once the warm-up has opened the store's pools to every shard.
+  const reprioritise = setTimeout(
+    () => void prioritiseReads(store.pid),
+    Math.min(2_000, timing.warmupMs / 2),
+  );
   const probe = schedulerProbe(timing);
   const int = (max) => 1 + Math.floor(Math.random() * max);
   const readers = await httpLoad({
@@ -221,8 +276,10 @@ async function runPhase(phase, replicaUrls, withWriters) {
         : { name: 'GET /items/top10', method: 'GET', path: `/items/top10/${int(n('items'))}` },
   });
   const metrics = await (await fetch(`${store.url}/metrics`)).text();
+  clearTimeout(reprioritise);
   const purchase = await writers;
   const schedulerLatenessMs = await probe;
+  if (n('read-priority') !== 0) os.setPriority(process.pid, 0);
   await store.stop();
   await Promise.all(proxies.map((p) => p.close()));
   return {
@@ -339,7 +396,7 @@ Setup: ${r.settings.readers} ${Number(r.settings['reader-rate']) > 0 ? `readers 
 against a store service with STORE_WORKERS=${r.settings['store-workers']}, STORE_CACHE_TTL_MS=${r.settings['cache-ttl-ms']}, reading a
 fresh bench database on each stack shard server pre-filled with ${r.settings.stores} stores × ${r.settings['items-per-store']} items of
 ${r.settings.items} (aggregates only). Purchase load: ${r.settings.purchaseLoad ? `${r.settings.writers} closed-loop clients POSTing to ${r.settings['purchase-url']} (the stack's purchase → Kafka → consumer → shards path, writing to the same PostgreSQL servers)` : 'none (the purchase service was not reachable or --no-purchase-load): only the store path was loaded'}.
-Replicas for the hedged phases: ${r.settings.replicaKind === 'streaming' ? 'a pg_basebackup hot standby of every shard server, streaming WAL' : r.settings.replicaKind === 'connection' ? 'a second connection pool to the same shard database' : 'none'}.
+${Number(r.settings['read-priority']) !== 0 ? `Read path at nice ${r.settings['read-priority']} (the readers' thread, the store service, its PostgreSQL backends and the scheduling probe); the write path at nice 0.\n` : ''}Replicas for the hedged phases: ${r.settings.replicaKind === 'streaming' ? 'a pg_basebackup hot standby of every shard server, streaming WAL' : r.settings.replicaKind === 'connection' ? 'a second connection pool to the same shard database' : 'none'}.
 Tail phases: every primary behind a proxy delaying ${Number(r.settings['tail-fraction']) * 100} % of its response chunks by ${r.settings['tail-delay-ms']} ms.
 Targets: \`/items/store\` and \`/items/top10\` p99 ≤ ${r.targets.storeP99Ms} ms; top10 p99 ≤ ${r.targets.top10P99OverStoreP99} × store p99. Latencies in ms, client side, over every HTTP answer (503s included).
 
