@@ -189,14 +189,15 @@ function reniceTree(pid, nice) {
 /**
  * Gives the read path the nice value of --read-priority: this process's main thread (the readers; the
  * purchase writers run in a worker thread and keep theirs), the store service's processes and the
- * PostgreSQL backends of its connections. Called again once the store's pools are warm.
+ * PostgreSQL backends of its connections (on the primaries and, when hedging, the replicas). Called
+ * again once the store's pools are warm.
  */
-async function prioritiseReads(storePid) {
+async function prioritiseReads(storePid, replicaUrls) {
   const nice = n('read-priority');
   if (nice === 0) return;
   os.setPriority(process.pid, nice);
   reniceTree(storePid, nice);
-  for (const server of servers) {
+  for (const server of [...servers, ...replicaUrls]) {
     const { rows } = await onServer(
       server,
       `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'store-%'`,
@@ -257,10 +258,11 @@ async function runPhase(phase, replicaUrls, withWriters) {
         worker.once('message', resolve).once('error', reject);
       })
     : Promise.resolve(null);
-  await prioritiseReads(store.pid);
+  const readServers = phase.hedged ? replicaUrls : [];
+  await prioritiseReads(store.pid, readServers);
   // Again once the warm-up has opened the store's pools to every shard.
   const reprioritise = setTimeout(
-    () => void prioritiseReads(store.pid),
+    () => prioritiseReads(store.pid, readServers).catch((error) => log(`read priority: ${error.message}`)),
     Math.min(2_000, timing.warmupMs / 2),
   );
   const probe = schedulerProbe(timing);
