@@ -26,22 +26,27 @@ export function parseProcStat(text: string): ProcStat {
   return { pid, ppid: field(1), ticks: field(11) + field(12) + field(13) + field(14) };
 }
 
-/** The sum of `ticks` over `root` and all its descendants in `stats`. */
-export function treeTicks(stats: readonly ProcStat[], root: number): number {
-  const children = new Map<number, ProcStat[]>();
-  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
-  const byPid = new Map(stats.map((s) => [s.pid, s]));
-  let total = 0;
+/** `root` and the pids of all its descendants in `stats` (root first). */
+export function treePids(stats: readonly ProcStat[], root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat.pid]);
+  const pids: number[] = [];
   const stack = [root];
   const seen = new Set<number>();
   while (stack.length > 0) {
     const pid = stack.pop()!;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    total += byPid.get(pid)?.ticks ?? 0;
-    for (const child of children.get(pid) ?? []) stack.push(child.pid);
+    pids.push(pid);
+    for (const child of children.get(pid) ?? []) stack.push(child);
   }
-  return total;
+  return pids;
+}
+
+/** The sum of `ticks` over `root` and all its descendants in `stats`. */
+export function treeTicks(stats: readonly ProcStat[], root: number): number {
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  return treePids(stats, root).reduce((sum, pid) => sum + (byPid.get(pid)?.ticks ?? 0), 0);
 }
 
 /** Every readable /proc/<pid>/stat (processes that exit while reading are skipped). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProcStat, treeTicks, cpuSecondsOfTrees } from '../src/process-cpu.js';
+import { parseProcStat, treePids, treeTicks, cpuSecondsOfTrees } from '../src/process-cpu.js';
 
 test('parses utime+stime+cutime+cstime and the parent, whatever the command name holds', () => {
   const line = '4242 (my (odd) name) S 17 4242 4242 0 -1 4194560 100 0 0 0 30 12 5 3 20 0 1 0 100 0 0';
@@ -17,6 +17,11 @@ test('sums the root and its descendants only', () => {
   ];
   assert.equal(treeTicks(stats, 10), 23);
   assert.equal(treeTicks(stats, 99), 0);
+  assert.deepEqual(treePids(stats, 10), [10, 11, 12]);
+  assert.deepEqual(
+    treePids(stats, 1).sort((a, b) => a - b),
+    [1, 10, 11, 12, 20],
+  );
 });
 
 test('this process tree has used some CPU, and the reading only grows', () => {

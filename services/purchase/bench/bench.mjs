@@ -9,12 +9,13 @@
 //
 // Needs the native stack's Kafka (`make up`; it is started if it is not running).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { cpuSecondsOfTrees } from '@tillstream/loadtest/process-cpu';
 import { createTestTopic, freePort, useStack } from '@tillstream/stack/harness';
 import { purchaseBodies, runLoad } from './load.mjs';
 
@@ -77,49 +78,9 @@ async function startTarget(name, args, env) {
   return { url, stop, logFile, pid: child.pid };
 }
 
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/**
- * CPU seconds (user + system) used so far by each named group of processes and all their descendants
- * (cluster workers), from /proc; an empty object where /proc is absent.
- */
+/** CPU seconds used so far by each named group of process trees (e.g. a service and its cluster workers). */
 function cpuSecondsOf(groups) {
-  const stats = new Map();
-  let names = [];
-  try {
-    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return {};
-  }
-  for (const name of names) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const result = {};
-  for (const [group, roots] of Object.entries(groups)) {
-    let ticks = 0;
-    for (const [pid, { ticks: own }] of stats) {
-      for (let p = pid; p > 1; p = stats.get(p)?.ppid ?? 0) {
-        if (roots.includes(p)) {
-          ticks += own;
-          break;
-        }
-      }
-    }
-    result[group] = ticks / clockTicks;
-  }
-  return result;
+  return Object.fromEntries(Object.entries(groups).map(([name, roots]) => [name, cpuSecondsOfTrees(roots)]));
 }
 
 async function eventsOnTopic(brokers, topic) {

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { shardOfStore } from '@tillstream/contract';
+import { readAllProcStats, treePids } from '@tillstream/loadtest/process-cpu';
 import { migrate } from '@tillstream/schema';
 import { startDelayProxy } from './delay-proxy.mjs';
 import { httpLoad } from './load.mjs';
@@ -164,26 +165,13 @@ async function purchaseReachable() {
 
 /** Sets the nice value of every thread of `pid` and of its descendants (Linux: nice is per thread). */
 function reniceTree(pid, nice) {
-  const children = new Map();
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const visit = (p) => {
+  for (const p of treePids(readAllProcStats(), pid)) {
     try {
       for (const tid of readdirSync(`/proc/${p}/task`)) os.setPriority(Number(tid), nice);
     } catch {
       // exited meanwhile
     }
-    for (const child of children.get(p) ?? []) visit(child);
-  };
-  visit(pid);
+  }
 }
 
 /**
