@@ -4,7 +4,7 @@
  * running stack's state file unless PURCHASE_URL etc. are set; ISOLATED=1 starts the built services
  * on a fresh topic and fresh databases instead (nothing shared is touched). Options: loadtest/README.md.
  */
-import { ConfigError } from '@tillstream/config';
+import { runIfEntry } from './entry.js';
 import { loadLoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
 import { executeRun } from './run.js';
@@ -58,12 +58,4 @@ export function commandEnv(env: NodeJS.ProcessEnv = process.env): string {
   return set.length > 0 ? set.join(' ') : 'defaults';
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof ConfigError ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runIfEntry(import.meta.url, main);

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg } from './plots.js';
+import { clientsAxis, renderSvg } from './plots.js';
 import type { RunSummary } from './results.js';
 
 /** What `make compare` adds to a run's summary.json. */
@@ -97,12 +97,7 @@ export function modeLineSpec(
     data: { values: points.map((p) => ({ mode: p.mode, clients: p.clients, value: p[field] ?? 0 })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: {
-        field: 'clients',
-        type: 'quantitative',
-        scale: { type: 'log', base: 2 },
-        axis: { values: clients },
-      },
+      x: clientsAxis(clients),
       y: {
         field: 'value',
         type: 'quantitative',

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@tillstream/config';
+import { runIfEntry } from './entry.js';
 import { commandEnv } from './cli.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig } from './config.js';
@@ -150,12 +151,4 @@ async function main(): Promise<number> {
   return allHold ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error instanceof ConfigError ? error.message : error);
-      process.exit(1);
-    },
-  );
-}
+runIfEntry(import.meta.url, main);

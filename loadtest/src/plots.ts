@@ -22,6 +22,16 @@ export interface LagPoint {
 
 const base = { width: 520, height: 260, background: 'white', config: { font: 'sans-serif' } } as const;
 
+/** The x encoding every "… vs clients" plot shares: clients on a log2 axis, ticked at the runs' values. */
+export function clientsAxis(clients: readonly number[]) {
+  return {
+    field: 'clients',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const, base: 2 },
+    axis: { values: [...clients] },
+  };
+}
+
 export function throughputSpec(points: readonly RunPoint[]): TopLevelSpec {
   return {
     ...base,
@@ -31,12 +41,7 @@ export function throughputSpec(points: readonly RunPoint[]): TopLevelSpec {
       {
         mark: { type: 'line', point: true },
         encoding: {
-          x: {
-            field: 'clients',
-            type: 'quantitative',
-            scale: { type: 'log', base: 2 },
-            axis: { values: points.map((p) => p.clients) },
-          },
+          x: clientsAxis(points.map((p) => p.clients)),
           y: { field: 'throughput', type: 'quantitative', title: 'purchases/s', scale: { zero: true } },
         },
       },
@@ -65,12 +70,7 @@ export function latencySpec(points: readonly RunPoint[]): TopLevelSpec {
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: {
-        field: 'clients',
-        type: 'quantitative',
-        scale: { type: 'log', base: 2 },
-        axis: { values: points.map((p) => p.clients) },
-      },
+      x: clientsAxis(points.map((p) => p.clients)),
       y: { field: 'ms', type: 'quantitative', title: 'latency (ms)', scale: { type: 'log' } },
       color: { field: 'statistic', type: 'nominal', sort: ['mean', 'median', 'p95', 'p99'] },
     },
