@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '@tillstream/config';
+import { ConfigError, int, loadConfig, z } from '@tillstream/config';
 import { runIfEntry } from './entry.js';
 import { commandEnv } from './cli.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
@@ -55,6 +55,25 @@ export function parseModes(value: string | undefined): string[] {
   return modes;
 }
 
+/** The comparison's own settings (the load itself is loadLoadConfig's), parsed once and validated. */
+export function loadCompareConfig(env: Record<string, string | undefined>) {
+  return loadConfig(
+    {
+      MODES: z.string().optional(),
+      COMPARE_PORT_OFFSET: int(10_000, 0, 50_000),
+      COMPARE_STACK_DIR: z.string().default(path.join(REPO_ROOT, '.stack-compare')),
+      COOL_DOWN_MS: int(10_000, 0, 600_000),
+    },
+    env,
+    (e) => ({
+      modes: parseModes(e.MODES),
+      portOffset: e.COMPARE_PORT_OFFSET,
+      stackRoot: path.resolve(e.COMPARE_STACK_DIR),
+      coolDownMs: e.COOL_DOWN_MS,
+    }),
+  );
+}
+
 interface ModeState {
   readonly supervisor: { readonly pid: number };
   readonly kafka: { readonly partitions: number };
@@ -90,10 +109,7 @@ function targetsOf(state: ModeState): Targets {
 async function main(): Promise<number> {
   const base = loadLoadConfig(process.env, { scenario: 'compare' });
   const config = { ...base, resultsDir: path.join(base.resultsDir, 'compare') };
-  const modes = parseModes(process.env.MODES);
-  const offset = Number(process.env.COMPARE_PORT_OFFSET ?? 10_000);
-  const stackRoot = path.resolve(process.env.COMPARE_STACK_DIR ?? path.join(REPO_ROOT, '.stack-compare'));
-  const coolDownMs = Number(process.env.COOL_DOWN_MS ?? 10_000);
+  const { modes, portOffset: offset, stackRoot, coolDownMs } = loadCompareConfig(process.env);
   const log = (line: string) => console.log(`[compare] ${line}`);
   const command = `make compare (MODES=${modes.join(',')} ${commandEnv()})`;
   let allHold = true;

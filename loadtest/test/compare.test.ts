@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ConfigError } from '@tillstream/config';
+import { loadCompareConfig } from '../src/compare.js';
+
+test('the comparison settings default to every mode, port offset 10000 and a 10 s cool-down', () => {
+  const config = loadCompareConfig({});
+  assert.deepEqual(config.modes, ['kafka-sharded', 'sync-db', 'rabbitmq']);
+  assert.equal(config.portOffset, 10_000);
+  assert.equal(config.coolDownMs, 10_000);
+  assert.ok(path.isAbsolute(config.stackRoot));
+});
+
+test('bad comparison settings are refused by name, before any stack starts', () => {
+  for (const [name, value] of [
+    ['COMPARE_PORT_OFFSET', 'ten'],
+    ['COOL_DOWN_MS', '-1'],
+    ['MODES', 'kafka-sharded,mongodb'],
+  ] as const) {
+    assert.throws(
+      () => loadCompareConfig({ [name]: value }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+      name,
+    );
+  }
+});
