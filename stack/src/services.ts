@@ -31,7 +31,7 @@ export function serviceEnvironment(settings: StackSettings): Record<string, stri
 
 export function servicePlans(settings: StackSettings): ServicePlan[] {
   const common = serviceEnvironment(settings);
-  const skew = clockSkewEnvironments(process.env.STACK_FAKETIME_SERVICES);
+  const skew = clockSkewEnvironments(settings.services.faketime);
   const plan = (name: ServicePlan['name'], port: number, env: Record<string, string>): ServicePlan => {
     const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
     return {

@@ -54,6 +54,8 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       STORE_WORKERS: int(2, 1, 64),
       /** Start the three services when they are built (services/x/dist/main.js). */
       STACK_SERVICES: bool(true),
+      /** Clock skew for the fault-tolerance runs, e.g. `purchase:-1h,consumer:+1h` (src/services.ts). */
+      STACK_FAKETIME_SERVICES: z.string().default(''),
       /** Start Prometheus when the `prometheus` binary is installed: auto | on | off. */
       PROMETHEUS: z.enum(['auto', 'on', 'off']).default('auto'),
       PROMETHEUS_PORT: int(9090, 1024, 65000),
@@ -95,6 +97,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         consumerPort: e.CONSUMER_PORT,
         purchaseWorkers: e.PURCHASE_WORKERS,
         storeWorkers: e.STORE_WORKERS,
+        faketime: e.STACK_FAKETIME_SERVICES,
       },
       prometheus: { mode: e.PROMETHEUS, port: e.PROMETHEUS_PORT },
       mode: e.MODE,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clockSkewEnvironments } from '../src/services.js';
+import { existsSync } from 'node:fs';
+import { clockSkewEnvironments, LIBFAKETIME, servicePlans } from '../src/services.js';
+import { loadStackSettings } from '../src/settings.js';
 
 test('STACK_FAKETIME_SERVICES runs the named services under libfaketime with a fixed offset', () => {
   const skews = clockSkewEnvironments('purchase:-1h, consumer:+3600', '/bin/sh');
@@ -17,3 +19,20 @@ test('STACK_FAKETIME_SERVICES runs the named services under libfaketime with a f
   assert.throws(() => clockSkewEnvironments('purchase:1h', '/bin/sh'), /not <service>:<±offset>/);
   assert.throws(() => clockSkewEnvironments('purchase:-1h', '/nonexistent/libfaketime.so.1'), /faketime/);
 });
+
+test(
+  'the supervisor plans the skew the stack settings name, on those services only',
+  { skip: !existsSync(LIBFAKETIME) && 'libfaketime is not installed' },
+  () => {
+    const plans = servicePlans(loadStackSettings({ STACK_FAKETIME_SERVICES: 'purchase:-1h' }));
+    const env = (name: string) => plans.find((p) => p.name === name)!.spec.env!;
+    assert.equal(env('purchase').FAKETIME, '-1h');
+    assert.equal(env('purchase').LD_PRELOAD, LIBFAKETIME);
+    assert.equal(env('store').FAKETIME, undefined);
+    assert.equal(env('consumer').LD_PRELOAD, undefined);
+    assert.equal(
+      servicePlans(loadStackSettings({})).some((p) => p.spec.env?.FAKETIME !== undefined),
+      false,
+    );
+  },
+);
