@@ -1,6 +1,7 @@
 // The CS6650 client profile as k6 scenarios, from the same workload module as the Node runner
 // (loadtest/src/workload.ts, compiled to loadtest/dist/workload.js: run `npx tsc -b loadtest` first,
-// or use loadtest/k6/run.sh). Options are environment variables, documented in loadtest/README.md.
+// or use `make k6`). Options are environment variables, documented in loadtest/README.md.
+// Type-checked against @types/k6 (loadtest/k6/tsconfig.json, part of `npx tsc -b`).
 //
 // Phases: one scenario each (east, central, west), every VU one store sending its purchases one
 // after another. k6 VUs share no memory, so a phase cannot see "a store has sent 3 hours' worth";
@@ -24,6 +25,7 @@ import {
 } from '../dist/workload.js';
 import { nextRetryDelay } from '../dist/retry-policy.js';
 
+/** @type {(name: string, fallback: number) => number} */
 const int = (name, fallback) => (__ENV[name] ? parseInt(__ENV[name], 10) : fallback);
 
 const profile = makeProfile({
@@ -74,6 +76,7 @@ export const options = {
   },
 };
 
+/** @type {(key: string) => import('k6/http').Params} */
 const params = (key) => ({
   headers: {
     'content-type': 'application/json',
@@ -92,10 +95,11 @@ export function setup() {
   return { runId: __ENV.RUN_ID || `k6-${Date.now().toString(36)}` };
 }
 
+/** @param {{ runId: string }} data what setup() returned */
 export function store(data) {
   const sequence = exec.vu.iterationInScenario;
   if (sequence === 0) {
-    const startAt = startTotals[exec.scenario.name];
+    const startAt = startTotals[/** @type {import('../dist/workload.js').PhaseName} */ (exec.scenario.name)];
     while (exec.instance.iterationsCompleted < startAt) sleep(0.1);
   }
   const index = exec.vu.idInTest - 1;
