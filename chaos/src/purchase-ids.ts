@@ -1,7 +1,8 @@
 /**
  * The purchaseIds the purchase service gives the load runner's purchases. A purchase sent with an
- * Idempotency-Key gets the UUIDv5 of "<key>\n<canonical path>" in the service's namespace
- * (services/purchase/src/purchase-id.ts; a test checks both agree), so the client knows every
+ * Idempotency-Key gets the UUIDv5 of its canonical body (items summed per item id, in item id order)
+ * in the namespace of its idempotency key hash, the UUIDv5 of "<API key id>\n<key>\n<canonical
+ * path>" (services/purchase/src/purchase-id.ts; a test checks both agree), so the client knows every
  * acknowledged purchase's id without reading any response body.
  */
 import { v5 as uuidv5 } from 'uuid';
@@ -9,14 +10,27 @@ import {
   idempotencyKey,
   purchaseOf,
   purchasePath,
+  type PurchaseItem,
   type WorkloadProfile,
 } from '@tillstream/loadtest/workload';
 
 /** Must equal PURCHASE_ID_NAMESPACE in services/purchase/src/purchase-id.ts. */
 export const PURCHASE_ID_NAMESPACE = '3b8e3c52-6f0e-4d37-9a43-0f7c2f0d5a11';
 
-export function expectedPurchaseId(key: string, canonicalPath: string): string {
-  return uuidv5(`${key}\n${canonicalPath}`, PURCHASE_ID_NAMESPACE);
+/** `apiKeyId`: the key id (auth.ts `keyIdOf`) of the API key the client sends, if any. */
+export function expectedPurchaseId(
+  key: string,
+  canonicalPath: string,
+  items: readonly PurchaseItem[],
+  apiKeyId = '',
+): string {
+  const totals = new Map<number, number>();
+  for (const item of items) totals.set(item.itemId, (totals.get(item.itemId) ?? 0) + item.quantity);
+  const body = [...totals]
+    .sort(([a], [b]) => a - b)
+    .map(([itemId, quantity]) => `${itemId}x${quantity}`)
+    .join(',');
+  return uuidv5(body, uuidv5(`${apiKeyId}\n${key}\n${canonicalPath}`, PURCHASE_ID_NAMESPACE));
 }
 
 /** The ids of the first `count` purchases of client `index` in a run. */
@@ -30,7 +44,9 @@ export function purchaseIdsOfClient(
   const ids: string[] = [];
   for (let sequence = 0; sequence < count; sequence++) {
     const purchase = purchaseOf(profile, index, sequence);
-    ids.push(expectedPurchaseId(idempotencyKey(runId, storeId, sequence), purchasePath(purchase)));
+    ids.push(
+      expectedPurchaseId(idempotencyKey(runId, storeId, sequence), purchasePath(purchase), purchase.items),
+    );
   }
   return ids;
 }

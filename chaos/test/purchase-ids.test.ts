@@ -3,22 +3,45 @@ import { test } from 'node:test';
 import { makeProfile, purchaseOf, purchasePath, idempotencyKey } from '@tillstream/loadtest/workload';
 // The purchase service's own derivation: the chaos check must compute the very ids the service gives.
 import { derivePurchaseId } from '../../services/purchase/src/purchase-id.js';
+import { validateBody } from '../../services/purchase/src/purchase-request.js';
 import { checkPurchaseIds, expectedPurchaseId, purchaseIdsOfClient } from '../src/purchase-ids.js';
 
+function validBody(items: readonly { itemId: number; quantity: number }[]) {
+  const result = validateBody({
+    items: items.map((i) => ({ ItemID: String(i.itemId), numberOfItems: i.quantity })),
+  });
+  assert.ok(result.ok);
+  return result.value;
+}
+
 test('the expected purchaseIds are the ones the purchase service derives from the Idempotency-Key', () => {
-  const profile = makeProfile({ stores: 3, purchasesPerHour: 2, storeIdBase: 1000 });
+  const profile = makeProfile({ stores: 3, purchasesPerHour: 2, storeIdBase: 1000, maxItemId: 3 });
   const ids = purchaseIdsOfClient(profile, 'run1', 1002, 1, 4);
   assert.equal(ids.length, 4);
   assert.equal(new Set(ids).size, 4);
   for (let sequence = 0; sequence < 4; sequence++) {
     const p = purchaseOf(profile, 1, sequence);
-    const fromService = derivePurchaseId(idempotencyKey('run1', 1002, sequence), {
-      storeId: p.storeId,
-      customerId: p.customerId,
-      date: `${p.date.slice(0, 4)}-${p.date.slice(4, 6)}-${p.date.slice(6)}`,
-    });
+    const request = {
+      idempotencyKey: idempotencyKey('run1', 1002, sequence),
+      apiKeyId: undefined,
+      path: {
+        storeId: p.storeId,
+        customerId: p.customerId,
+        date: `${p.date.slice(0, 4)}-${p.date.slice(4, 6)}-${p.date.slice(6)}`,
+      },
+      // What the service's validation makes of the body: repeated item ids summed.
+      items: validBody(p.items),
+    };
+    const fromService = derivePurchaseId(request);
     assert.equal(ids[sequence], fromService);
-    assert.equal(expectedPurchaseId(idempotencyKey('run1', 1002, sequence), purchasePath(p)), fromService);
+    assert.equal(
+      expectedPurchaseId(idempotencyKey('run1', 1002, sequence), purchasePath(p), p.items),
+      fromService,
+    );
+    assert.equal(
+      expectedPurchaseId(idempotencyKey('run1', 1002, sequence), purchasePath(p), p.items, 'abc123'),
+      derivePurchaseId({ ...request, apiKeyId: 'abc123' }),
+    );
   }
 });
 

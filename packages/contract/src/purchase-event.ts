@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_ID, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY } from './limits.js';
+import { MAX_ID, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY, MIN_ID } from './limits.js';
 
 /** Version of the event value written by this code. Bump it with a new schema beside the old one. */
 export const PURCHASE_EVENT_VERSION = 1;
@@ -9,9 +9,15 @@ export const EventHeaders = Object.freeze({
   schemaVersion: 'schema-version',
   contentType: 'content-type',
   traceparent: 'traceparent',
+  /**
+   * On purchases sent with an Idempotency-Key: the UUIDv5 of the key in its scope (API key, path).
+   * The shard stores it beside the purchase to notice a key reused for a different purchase.
+   */
+  idempotencyKeyHash: 'idempotency-key-hash',
 });
 
-const id = z.number().int().min(1).max(MAX_ID);
+/** storeId, customerId and itemId: the API's ids, 0 included. */
+const id = z.number().int().min(MIN_ID).max(MAX_ID);
 
 /** The value of a message on the purchases topic, version 1. */
 export const PurchaseEventV1 = z

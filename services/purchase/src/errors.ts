@@ -21,6 +21,12 @@ export const PURCHASE_ERRORS = {
     retriable: false,
     description: 'The Idempotency-Key header is empty, longer than 200 characters or not printable ASCII.',
   },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    retriable: false,
+    description:
+      'This Idempotency-Key was used with a different request (API key, path or body); a key names one request. Send the new purchase with a new key.',
+  },
   UNAUTHORIZED: {
     status: 401,
     retriable: false,

@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.js';
 import type { OutgoingMessage } from './publisher.js';
 import { checkIdempotencyKey, type PurchaseIdGenerator } from './purchase-id.js';
 import { toPurchaseMessage } from './purchase-message.js';
+import type { RecentIdempotencyKeys } from './recent-keys.js';
 import { validateBody, validatePath, type PurchasePath } from './purchase-request.js';
 
 /** Largest accepted body (issue 3): a 1000-item purchase fits comfortably. */
@@ -31,6 +32,8 @@ export interface PurchaseAppDeps {
   readonly isStopping: () => boolean;
   readonly authenticator: ApiKeyAuthenticator;
   readonly newPurchaseId: PurchaseIdGenerator;
+  /** The keys this worker saw recently, to refuse a reused key at once (422). */
+  readonly recentKeys: RecentIdempotencyKeys;
   readonly now: () => Date;
   readonly metrics: PurchaseMetrics;
   readonly httpMetrics: HttpMetrics;
@@ -114,9 +117,34 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
       metrics.rejected.inc({ reason: 'kafka_unavailable' });
       throw purchaseErrors.create('KAFKA_UNAVAILABLE', 'Kafka is not reachable', retryAfter);
     }
-    const purchaseId = deps.newPurchaseId(idempotency.key, path);
+    const { purchaseId, idempotencyKeyHash } = deps.newPurchaseId({
+      idempotencyKey: idempotency.key,
+      apiKeyId: keyId,
+      path,
+      items: items.value,
+    });
+    if (
+      idempotencyKeyHash !== undefined &&
+      deps.recentKeys.use(idempotencyKeyHash, purchaseId) === 'conflict'
+    ) {
+      metrics.rejected.inc({ reason: 'idempotency_key_reused' });
+      log.warn(
+        {
+          audit: 'idempotency_key_reused',
+          idempotencyKeyHash,
+          storeId: path.storeId,
+          keyId: keyId ?? null,
+          reqId: req.id,
+        },
+        'Idempotency-Key reused with a different request; refused',
+      );
+      throw purchaseErrors.create(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was already used with a different request; use a new key for a new purchase',
+      );
+    }
     const message = toPurchaseMessage(
-      { path, items: items.value, purchaseId, receivedAt: deps.now() },
+      { path, items: items.value, purchaseId, receivedAt: deps.now(), idempotencyKeyHash },
       req.get('traceparent'),
     );
     try {

@@ -20,6 +20,7 @@ import { createPurchaseMetrics } from './metrics.js';
 import { publisherForMode } from './publishers/by-mode.js';
 import type { OutgoingMessage } from './publisher.js';
 import { purchaseIdGenerator } from './purchase-id.js';
+import { RecentIdempotencyKeys } from './recent-keys.js';
 
 async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
   const registry = createRegistry('purchase');
@@ -49,6 +50,7 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
     isStopping: () => stopping,
     authenticator: apiKeyAuthenticator(config.apiKeys),
     newPurchaseId: purchaseIdGenerator(),
+    recentKeys: new RecentIdempotencyKeys(config.idempotencyKeysRemembered),
     now: () => new Date(),
     metrics,
     httpMetrics: createHttpMetrics(registry),

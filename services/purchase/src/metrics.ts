@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS } from '@tillstream/observability';
 
 /** Why a purchase was refused with a non-4xx answer (the `reason` label; a closed set). */
-export type RejectionReason = 'in_flight_limit' | 'kafka_unavailable' | 'unauthorized';
+export type RejectionReason =
+  'in_flight_limit' | 'kafka_unavailable' | 'unauthorized' | 'idempotency_key_reused';
 
 /**
  * The purchase service's own metrics; names and labels are a contract with the dashboards. In a
@@ -26,7 +27,13 @@ export function createPurchaseMetrics(registry: Registry): PurchaseMetrics {
     labelNames: ['reason'] as const,
     registers,
   });
-  for (const reason of ['in_flight_limit', 'kafka_unavailable', 'unauthorized'] satisfies RejectionReason[]) {
+  const reasons: RejectionReason[] = [
+    'in_flight_limit',
+    'kafka_unavailable',
+    'unauthorized',
+    'idempotency_key_reused',
+  ];
+  for (const reason of reasons) {
     rejected.inc({ reason }, 0);
   }
   return {

@@ -1,11 +1,16 @@
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import type { LineItem } from '@tillstream/contract';
 import type { PurchasePath } from './purchase-request.js';
 
 /**
- * Purchase ids. With an `Idempotency-Key` the id is a UUIDv5 of the key and the purchase's path, so a
- * client that retries gets the same id and the consumer stores the purchase once (it dedups on the
- * id). Without one the id is a UUIDv7: random, and time-ordered so the purchases table's primary key
- * index stays append-mostly.
+ * Purchase ids. An `Idempotency-Key` names one request: the key, within its scope (the API key that
+ * sent it and the purchase's path), stands for one canonical body. The id of a keyed purchase is a
+ * UUIDv5 of the whole request, so a client that retries gets the same id and the consumer stores the
+ * purchase once (it dedups on the id), while a different purchase sent with a reused key gets another
+ * id and is counted too, never dropped as a "duplicate". The key's scope travels with the event as
+ * its own UUIDv5 (the idempotency key hash), so the shard can tell a reused key from a retry and
+ * record the conflict. Without a key the id is a UUIDv7: random, and time-ordered so the purchases
+ * table's primary key index stays append-mostly.
  */
 
 /** The UUIDv5 namespace of tillstream purchase ids. Changing it changes every derived id. */
@@ -35,17 +40,65 @@ export function canonicalPurchasePath(path: PurchasePath): string {
   return `/purchase/${path.storeId}/customer/${path.customerId}/date/${path.date.replaceAll('-', '')}`;
 }
 
-/** The id of a purchase sent with `idempotencyKey` to `path`: the same inputs give the same id. */
-export function derivePurchaseId(idempotencyKey: string, path: PurchasePath): string {
-  // '\n' cannot occur in either part (the key is printable ASCII), so distinct pairs never collide.
-  return uuidv5(`${idempotencyKey}\n${canonicalPurchasePath(path)}`, PURCHASE_ID_NAMESPACE);
+/**
+ * The canonical body of a purchase: its validated line items (repeats already summed) in item id
+ * order, so spelling (`"42"` or `42`, `numberOfItems` or `numberOfItems:`) and order do not matter.
+ */
+export function canonicalPurchaseBody(items: readonly LineItem[]): string {
+  return [...items]
+    .sort((a, b) => a.itemId - b.itemId)
+    .map((item) => `${item.itemId}x${item.quantity}`)
+    .join(',');
+}
+
+/** One keyed request: the key, what it is scoped to, and the body it names. */
+export interface KeyedRequest {
+  readonly idempotencyKey: string;
+  /** The id of the API key that authenticated the request; undefined when authentication is off. */
+  readonly apiKeyId: string | undefined;
+  readonly path: PurchasePath;
+  readonly items: readonly LineItem[];
+}
+
+/**
+ * The idempotency key hash: a UUIDv5 of the key in its scope (API key id and canonical path). Two
+ * requests with the same hash must be the same request.
+ */
+export function idempotencyKeyHash(request: Omit<KeyedRequest, 'items'>): string {
+  // '\n' cannot occur in any part (keys are printable ASCII, key ids hex), so distinct scopes never collide.
+  return uuidv5(
+    `${request.apiKeyId ?? ''}\n${request.idempotencyKey}\n${canonicalPurchasePath(request.path)}`,
+    PURCHASE_ID_NAMESPACE,
+  );
+}
+
+/** The id of a keyed purchase: a UUIDv5 of its canonical body in the namespace of its key hash. */
+export function derivePurchaseId(request: KeyedRequest): string {
+  return uuidv5(canonicalPurchaseBody(request.items), idempotencyKeyHash(request));
+}
+
+export interface PurchaseIdentity {
+  readonly purchaseId: string;
+  /** Present for keyed requests only. */
+  readonly idempotencyKeyHash?: string;
+}
+
+export interface PurchaseIdRequest {
+  readonly idempotencyKey: string | undefined;
+  readonly apiKeyId: string | undefined;
+  readonly path: PurchasePath;
+  readonly items: readonly LineItem[];
 }
 
 /** Generates purchase ids; main.ts passes the real one, tests a deterministic one. */
-export type PurchaseIdGenerator = (idempotencyKey: string | undefined, path: PurchasePath) => string;
+export type PurchaseIdGenerator = (request: PurchaseIdRequest) => PurchaseIdentity;
 
 /** Derived ids for keyed requests, `random()` (UUIDv7 by default) for the rest. */
 export function purchaseIdGenerator(random: () => string = uuidv7): PurchaseIdGenerator {
-  return (idempotencyKey, path) =>
-    idempotencyKey === undefined ? random() : derivePurchaseId(idempotencyKey, path);
+  return (request) => {
+    const { idempotencyKey } = request;
+    if (idempotencyKey === undefined) return { purchaseId: random() };
+    const hash = idempotencyKeyHash({ ...request, idempotencyKey });
+    return { purchaseId: uuidv5(canonicalPurchaseBody(request.items), hash), idempotencyKeyHash: hash };
+  };
 }

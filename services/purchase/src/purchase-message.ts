@@ -17,6 +17,8 @@ export interface AcceptedPurchase {
   readonly items: readonly LineItem[];
   readonly purchaseId: string;
   readonly receivedAt: Date;
+  /** The idempotency key hash of a keyed request (purchase-id.ts). */
+  readonly idempotencyKeyHash?: string | undefined;
 }
 
 export function toPurchaseEvent(purchase: AcceptedPurchase): PurchaseEvent {
@@ -33,8 +35,9 @@ export function toPurchaseEvent(purchase: AcceptedPurchase): PurchaseEvent {
 
 /**
  * The Kafka message of a purchase: keyed by store (one store's purchases stay ordered in one
- * partition), the versioned event as value, and headers naming the schema version and continuing the
- * caller's trace (a child span of a valid incoming `traceparent`, else a new trace).
+ * partition), the versioned event as value, and headers naming the schema version, continuing the
+ * caller's trace (a child span of a valid incoming `traceparent`, else a new trace) and, for a keyed
+ * request, carrying its idempotency key hash.
  */
 export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparent?: string): OutgoingMessage {
   const trace = childTraceContext(parseTraceparent(incomingTraceparent));
@@ -45,6 +48,9 @@ export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparen
       [EventHeaders.schemaVersion]: String(PURCHASE_EVENT_VERSION),
       [EventHeaders.contentType]: 'application/json',
       [EventHeaders.traceparent]: formatTraceparent(trace),
+      ...(purchase.idempotencyKeyHash === undefined
+        ? {}
+        : { [EventHeaders.idempotencyKeyHash]: purchase.idempotencyKeyHash }),
     },
   };
 }

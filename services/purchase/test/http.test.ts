@@ -5,7 +5,7 @@ import { decodePurchaseEvent, EventHeaders, parseTraceparent } from '@tillstream
 import { BatchTimeoutError, InFlightLimitError, MicroBatcher } from '../src/batcher.js';
 import { keyIdOf } from '../src/auth.js';
 import { BODY_LIMIT_BYTES } from '../src/http.js';
-import { derivePurchaseId } from '../src/purchase-id.js';
+import { derivePurchaseId, idempotencyKeyHash } from '../src/purchase-id.js';
 import type { OutgoingMessage } from '../src/publisher.js';
 import { PURCHASE_PATH, post, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -57,19 +57,57 @@ describe('POST /purchase/… with an in-memory publisher', () => {
     );
   });
 
-  test('the same Idempotency-Key on the same path gives the same purchaseId', async () => {
+  test('the same Idempotency-Key with the same request gives the same purchaseId', async () => {
     const ids = [];
-    for (let i = 0; i < 2; i++) {
-      const response = await post(`${app.url}${PURCHASE_PATH}`, body, { 'Idempotency-Key': 'order-17' });
+    // The same request, spelled differently: same canonical body.
+    const bodies = [
+      { items: [{ ItemID: '42', 'numberOfItems:': 3 }] },
+      {
+        items: [
+          { ItemID: 42, numberOfItems: 1 },
+          { ItemID: '42', numberOfItems: 2 },
+        ],
+      },
+    ];
+    for (const sent of bodies) {
+      const response = await post(`${app.url}${PURCHASE_PATH}`, sent, { 'Idempotency-Key': 'order-17' });
       assert.equal(response.status, 201);
       ids.push(((await response.json()) as { purchaseId: string }).purchaseId);
     }
     assert.equal(ids[0], ids[1]);
-    assert.equal(ids[0], derivePurchaseId('order-17', { storeId: 7, customerId: 9, date: '2021-01-01' }));
+    const request = {
+      idempotencyKey: 'order-17',
+      apiKeyId: undefined,
+      path: { storeId: 7, customerId: 9, date: '2021-01-01' },
+      items: [{ itemId: 42, quantity: 3 }],
+    };
+    assert.equal(ids[0], derivePurchaseId(request));
+    assert.equal(app.published.at(-1)!.headers[EventHeaders.idempotencyKeyHash], idempotencyKeyHash(request));
     const other = await post(`${app.url}/purchase/8/customer/9/date/20210101`, body, {
       'Idempotency-Key': 'order-17',
     });
+    assert.equal(other.status, 201, 'a key is scoped to its path');
     assert.notEqual(((await other.json()) as { purchaseId: string }).purchaseId, ids[0]);
+  });
+
+  test('422 IDEMPOTENCY_KEY_REUSED for a key reused with a different body; nothing published', async () => {
+    const url = `${app.url}${PURCHASE_PATH}`;
+    const first = await post(url, body, { 'Idempotency-Key': 'order-18' });
+    assert.equal(first.status, 201);
+    const count = app.published.length;
+    const reused = await post(
+      url,
+      { items: [{ ItemID: '43', numberOfItems: 1 }] },
+      { 'Idempotency-Key': 'order-18' },
+    );
+    await expectError(reused, 422, 'IDEMPOTENCY_KEY_REUSED');
+    assert.equal(app.published.length, count);
+    assert.match(
+      await app.metricsText(),
+      /purchase_rejected_total\{[^}]*reason="idempotency_key_reused"[^}]*\} 1/,
+    );
+    const again = await post(url, body, { 'Idempotency-Key': 'order-18' });
+    assert.equal(again.status, 201, 'the first request can still be retried');
   });
 
   test('without Idempotency-Key every purchase gets a new id', async () => {

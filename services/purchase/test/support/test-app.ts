@@ -6,6 +6,7 @@ import { createPurchaseApp, type PurchaseAppDeps } from '../../src/http.js';
 import { createPurchaseMetrics } from '../../src/metrics.js';
 import type { OutgoingMessage } from '../../src/publisher.js';
 import { purchaseIdGenerator } from '../../src/purchase-id.js';
+import { RecentIdempotencyKeys } from '../../src/recent-keys.js';
 
 export interface LogLine {
   level: string;
@@ -62,6 +63,7 @@ export async function startTestApp(overrides: Partial<PurchaseAppDeps> & { apiKe
     newPurchaseId: purchaseIdGenerator(
       () => `00000000-0000-7000-8000-${String(++counter).padStart(12, '0')}`,
     ),
+    recentKeys: new RecentIdempotencyKeys(1_000),
     now: () => new Date('2021-06-01T12:00:00.000Z'),
     metrics: createPurchaseMetrics(registry),
     httpMetrics: createHttpMetrics(registry),
