@@ -1,3 +1,4 @@
+import { ID_RANGE, isId } from './limits.js';
 import { partitionForKey } from './murmur2.js';
 
 /**
@@ -11,8 +12,12 @@ export interface Topology {
   readonly shardCount: number;
 }
 
-/** The Kafka message key of a store's purchases: its id in decimal. */
+/**
+ * The Kafka message key of a store's purchases: its id in decimal. Defined for every API id
+ * (0 … 2147483647, store 0 included); anything else is a caller's bug and throws.
+ */
 export function storeKey(storeId: number): string {
+  if (!isId(storeId)) throw new RangeError(`storeId ${storeId} is outside ${ID_RANGE}`);
   return String(storeId);
 }
 

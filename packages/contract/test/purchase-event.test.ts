@@ -26,13 +26,27 @@ test('an encoded event decodes to itself', () => {
   assert.deepEqual(result, { ok: true, event });
 });
 
+test('store 0, customer 0 and item 0 are ids like any other (the API range is 0 … 2147483647)', () => {
+  const zero: PurchaseEvent = { ...event, storeId: 0, customerId: 0, items: [{ itemId: 0, quantity: 1 }] };
+  assert.deepEqual(decodePurchaseEvent(encodePurchaseEvent(zero)), { ok: true, event: zero });
+  const top: PurchaseEvent = {
+    ...event,
+    storeId: 2147483647,
+    customerId: 2147483647,
+    items: [{ itemId: 2147483647, quantity: 1 }],
+  };
+  assert.deepEqual(decodePurchaseEvent(encodePurchaseEvent(top)), { ok: true, event: top });
+});
+
 test('poison values are classified, never thrown', () => {
   assert.equal(decodePurchaseEvent(null).ok, false);
   const cases: [string, string][] = [
     ['{not json', 'unparseable'],
     ['[]', 'invalid'],
     [JSON.stringify({ ...event, v: 2 }), 'unsupported-version'],
-    [JSON.stringify({ ...event, storeId: 0 }), 'invalid'],
+    [JSON.stringify({ ...event, storeId: -1 }), 'invalid'],
+    [JSON.stringify({ ...event, customerId: 2147483648 }), 'invalid'],
+    [JSON.stringify({ ...event, items: [{ itemId: 1.5, quantity: 1 }] }), 'invalid'],
     [JSON.stringify({ ...event, date: '2021-02-30' }), 'invalid'],
     [JSON.stringify({ ...event, items: [] }), 'invalid'],
     [

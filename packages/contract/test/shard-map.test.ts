@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   partitionOfStore,
+  storeKey,
   partitionsOfShard,
   shardOfPartition,
   shardOfStore,
@@ -14,7 +15,7 @@ const topology: Topology = { partitionCount: 12, shardCount: 4 };
 
 test('a store lives on the shard of the partition its key hashes to', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 2147483647 }), (storeId) => {
+    fc.property(fc.integer({ min: 0, max: 2147483647 }), (storeId) => {
       const partition = partitionForKey(String(storeId), 12);
       assert.equal(partitionOfStore(storeId, topology), partition);
       assert.equal(shardOfStore(storeId, topology), partition % 4);
@@ -47,4 +48,15 @@ test('invalid topologies and partitions are refused', () => {
   assert.throws(() => shardOfPartition(12, topology), RangeError);
   assert.throws(() => shardOfPartition(-1, topology), RangeError);
   assert.throws(() => shardOfPartition(0, { partitionCount: 12, shardCount: 0 }), RangeError);
+});
+
+test('store ids are the API ids 0 … 2147483647: store 0 is a store like any other', () => {
+  assert.equal(storeKey(0), '0');
+  assert.equal(partitionOfStore(0, topology), partitionForKey('0', 12));
+  assert.equal(shardOfStore(0, topology), partitionForKey('0', 12) % 4);
+  assert.equal(storeKey(2147483647), '2147483647');
+  for (const bad of [-1, 2147483648, 1.5, Number.NaN, Infinity]) {
+    assert.throws(() => storeKey(bad), /outside 0…2147483647/, String(bad));
+    assert.throws(() => shardOfStore(bad, topology), RangeError, String(bad));
+  }
 });
