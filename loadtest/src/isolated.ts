@@ -25,7 +25,7 @@ export interface IsolatedPipeline {
 
 export async function startIsolatedPipeline(partitions = 12): Promise<IsolatedPipeline> {
   const topic = await createTestTopic(partitions);
-  const shards = await createTestShards();
+  const shards = await createTestShards(undefined, partitions);
   const kafka = {
     KAFKA_BROKERS: topic.brokers.join(','),
     KAFKA_TOPIC: topic.topic,

@@ -4,7 +4,7 @@
  * process (Testcontainers' reaper removes them); each test file gets its own. Not used in CI.
  */
 import { spawnSync } from 'node:child_process';
-import { migrate } from '@tillstream/schema';
+import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { ensureTopics } from './kafka.js';
 import type { StackSettings } from './settings.js';
 import type { StackState } from './state.js';
@@ -40,6 +40,7 @@ export async function startContainerStack(settings: StackSettings): Promise<Stac
   const bootstrap = `${kafka!.getHost()}:${kafka!.getMappedPort(9093)}`;
   const urls = shards.map((s) => s.getConnectionUri());
   await Promise.all(urls.map((url) => migrate(url)));
+  await claimShardIdentities(urls, settings.kafka.partitions);
   // A single container broker: replication factor 1.
   await ensureTopics(
     [bootstrap],

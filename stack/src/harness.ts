@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { migrate } from '@tillstream/schema';
+import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { adminClient } from './kafka.js';
 import { dropDatabase, ensureDatabase } from './postgres.js';
 import { up } from './control.js';
@@ -112,8 +112,11 @@ export interface TestShards {
   remove(): Promise<void>;
 }
 
-/** A fresh database on every shard of the stack (or the first `count`), migrated. */
-export async function createTestShards(count?: number): Promise<TestShards> {
+/**
+ * A fresh database on every shard of the stack (or the first `count`), migrated, each with its shard
+ * identity row (entry i = shard i, for `partitions` partitions: the services refuse other counts).
+ */
+export async function createTestShards(count?: number, partitions = 12): Promise<TestShards> {
   const state = await useStack();
   const database = uniqueName('test');
   const servers = state.shards.slice(0, count ?? state.shards.length);
@@ -126,6 +129,7 @@ export async function createTestShards(count?: number): Promise<TestShards> {
       return url.toString();
     }),
   );
+  await claimShardIdentities(urls, partitions);
   return {
     urls,
     database,

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { migrate } from '@tillstream/schema';
+import { claimShardIdentities, migrate } from '@tillstream/schema';
 import {
   bootstrapServers,
   ensureTopics,
@@ -154,6 +154,11 @@ async function startAll(): Promise<void> {
       const applied = await migrate(shard.url);
       if (applied.length > 0) log(`shard-${shard.index}: applied migrations ${applied.join(', ')}`);
     }),
+  );
+  // Entry i of SHARD_URLS is shard i: the services check these rows at start.
+  await claimShardIdentities(
+    shards.map((shard) => shard.url),
+    settings.kafka.partitions,
   );
   log(`${shards.length} shards ready`);
   if (needs.rabbitmq) {

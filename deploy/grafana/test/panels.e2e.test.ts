@@ -302,7 +302,7 @@ async function runK6(): Promise<void> {
 
 before(async () => {
   startedAt = Date.now();
-  [topic, shards] = await Promise.all([createTestTopic(PARTITIONS), createTestShards()]);
+  [topic, shards] = await Promise.all([createTestTopic(PARTITIONS), createTestShards(undefined, PARTITIONS)]);
   const kafka = {
     KAFKA_BROKERS: topic.brokers.join(','),
     KAFKA_TOPIC: topic.topic,

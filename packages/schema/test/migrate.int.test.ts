@@ -29,7 +29,14 @@ test('migrations apply once, then are a no-op', async () => {
     );
     assert.deepEqual(
       rows.map((r) => r.table_name),
-      ['consumer_offsets', 'purchase_items', 'purchases', 'schema_migrations', 'store_item_totals'],
+      [
+        'consumer_offsets',
+        'purchase_items',
+        'purchases',
+        'schema_migrations',
+        'shard_identity',
+        'store_item_totals',
+      ],
     );
   } finally {
     await client.end();

@@ -228,7 +228,7 @@ function git(...args) {
 async function main() {
   const events = makeEvents(EVENTS);
   const topic = await createTestTopic(PARTITIONS);
-  const consumerShard = await createTestShards(1);
+  const consumerShard = await createTestShards(1, PARTITIONS);
   const rawShard = await createTestShards(1);
   const rawShardAfter = await createTestShards(1);
   const likeShard = await createTestShards(1);

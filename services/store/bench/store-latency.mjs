@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { shardOfStore } from '@tillstream/contract';
 import { readAllProcStats, treePids } from '@tillstream/loadtest/process-cpu';
-import { migrate } from '@tillstream/schema';
+import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { startDelayProxy } from './delay-proxy.mjs';
 import { httpLoad } from './load.mjs';
 import { startReplica, waitForReplay } from './replica.mjs';
@@ -113,6 +113,8 @@ async function prefill() {
     const { rows: count } = await onServer(dbUrl(server), 'SELECT count(*)::int AS n FROM store_item_totals');
     rows.push(count[0].n);
   }
+  // The store service checks each shard's identity row at start.
+  await claimShardIdentities(servers.map(dbUrl), partitionCount);
   log(`pre-filled ${database}: ${rows.join(' + ')} store_item_totals rows`);
   return rows;
 }
