@@ -29,8 +29,10 @@ export const NO_KAFKA_PARTITION = -1;
  * - direct (the baseline modes): `$1–$5` purchase columns, `$6–$8` item columns; rows carry no
  *   partition or offset; returns `inserted`, the number of purchases newly inserted.
  * - kafka (the consumer): `$1` topic, `$2` partition, `$3–$8` purchase columns with their offsets,
- *   `$9–$11` item columns, `$12` the partition's next offset, advanced in the same statement;
- *   returns `received_ms`, the receive times of the purchases newly inserted.
+ *   `$9–$11` item columns, `$12` the partition's next offset, advanced in the same statement, `$13`
+ *   the purchases' idempotency key hashes (NULL for unkeyed ones); returns `received_ms`, the receive
+ *   times of the purchases newly inserted, and `conflict_ids` / `conflict_first_ids`: the new purchases
+ *   whose key hash already named another purchase, and that purchase (same length, same order).
  */
 function purchaseWriteSql(form: 'direct' | 'kafka'): string {
   const kafka = form === 'kafka';
@@ -39,13 +41,13 @@ function purchaseWriteSql(form: 'direct' | 'kafka'): string {
   const items = first + (kafka ? 6 : 5);
   return `
 WITH input AS (
-  SELECT * FROM unnest(${col(0)}::uuid[], ${col(1)}::int[], ${col(2)}::int[], ${col(3)}::date[], ${col(4)}::timestamptz[]${kafka ? `, ${col(5)}::bigint[]` : ''})
-    AS t(purchase_id, store_id, customer_id, purchase_date, received_at${kafka ? ', kafka_offset' : ''})
+  SELECT * FROM unnest(${col(0)}::uuid[], ${col(1)}::int[], ${col(2)}::int[], ${col(3)}::date[], ${col(4)}::timestamptz[]${kafka ? `, ${col(5)}::bigint[], $13::uuid[]` : ''})
+    AS t(purchase_id, store_id, customer_id, purchase_date, received_at${kafka ? ', kafka_offset, idempotency_key_hash' : ''})
 ), inserted AS (
-  INSERT INTO purchases (purchase_id, store_id, customer_id, purchase_date, received_at, kafka_partition, kafka_offset)
-  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, ${kafka ? '$2, kafka_offset' : `${NO_KAFKA_PARTITION}, 0`} FROM input
+  INSERT INTO purchases (purchase_id, store_id, customer_id, purchase_date, received_at, kafka_partition, kafka_offset${kafka ? ', idempotency_key_hash' : ''})
+  SELECT purchase_id, store_id, customer_id, purchase_date, received_at, ${kafka ? '$2, kafka_offset, idempotency_key_hash' : `${NO_KAFKA_PARTITION}, 0`} FROM input
   ON CONFLICT (purchase_id) DO NOTHING
-  RETURNING purchase_id, store_id, received_at
+  RETURNING purchase_id, store_id, received_at${kafka ? ', kafka_offset, idempotency_key_hash' : ''}
 ), items AS (
   SELECT * FROM unnest($${items}::uuid[], $${items + 1}::int[], $${items + 2}::int[]) AS i(purchase_id, item_id, quantity)
 ), new_items AS (

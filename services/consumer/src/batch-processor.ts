@@ -7,7 +7,9 @@ import {
   type ChunkLimits,
   type ChunkPlan,
   type DecodedMessage,
+  type EventMessage,
   type InboundMessage,
+  type PoisonMessage,
 } from './batch-plan.js';
 import { toDeadLetter, type DeadLetter } from './dead-letter.js';
 import { ConsumerError, classifyShardError } from './errors.js';
@@ -27,6 +29,14 @@ export interface ShardTransaction {
 export interface WriteResult {
   /** receivedAt (epoch ms) of each purchase this transaction inserted; duplicates are absent. */
   readonly insertedReceivedAtMs: readonly number[];
+  /** Inserted purchases whose idempotency key hash already named another purchase. */
+  readonly keyConflicts: readonly KeyConflict[];
+}
+
+export interface KeyConflict {
+  readonly purchaseId: string;
+  /** The purchase the key named first. */
+  readonly firstPurchaseId: string;
 }
 
 export interface ShardStore {
@@ -106,6 +116,39 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     }
   }
 
+  /**
+   * A copy of each purchase whose key already named another one goes to the dead-letter topic with
+   * reason `idempotency-key-conflict`: a note for the operator (the purchase itself is counted).
+   */
+  async function publishConflictNotes(
+    conflicts: readonly KeyConflict[],
+    events: readonly EventMessage[],
+    topic: string,
+    partition: number,
+  ): Promise<void> {
+    const byId = new Map(events.map((e) => [e.event.purchaseId, e]));
+    const notes: PoisonMessage[] = [];
+    for (const conflict of conflicts) {
+      const event = byId.get(conflict.purchaseId);
+      if (!event) continue;
+      notes.push({
+        kind: 'poison',
+        offset: event.offset,
+        message: event.message,
+        reason: 'idempotency-key-conflict',
+        detail: `counted; its Idempotency-Key already named purchase ${conflict.firstPurchaseId}`,
+      });
+    }
+    const failedAt = deps.now();
+    const letters = notes.map((n) => toDeadLetter(n, { topic, partition, groupId: deps.groupId }, failedAt));
+    try {
+      await deps.deadLetters.publish(letters);
+    } catch (error) {
+      throw new ConsumerError('DLQ_UNAVAILABLE', (error as Error).message, { cause: error });
+    }
+    for (const note of notes) metrics.dlqEvents.inc({ reason: note.reason });
+  }
+
   /** One transaction; returns the partition's next offset. `sent` remembers dead-lettered offsets. */
   async function applyChunk(
     topic: string,
@@ -115,7 +158,11 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     sent: Set<number>,
   ): Promise<number> {
     const started = performance.now();
-    let outcome: { plan: ChunkPlan; insertedReceivedAtMs: readonly number[] };
+    let outcome: {
+      plan: ChunkPlan;
+      insertedReceivedAtMs: readonly number[];
+      keyConflicts: readonly KeyConflict[];
+    };
     try {
       outcome = await store.transaction(shard, async (tx) => {
         const stored = await tx.lockPartition(topic, partition);
@@ -128,10 +175,14 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
         }
         if (plan.events.length > 0) {
           const written = await tx.write(topic, partition, buildRows(plan.events), plan.nextOffset);
-          return { plan, insertedReceivedAtMs: written.insertedReceivedAtMs };
+          // Noted before the COMMIT that counts them, like poison events (a retried chunk may note twice).
+          if (written.keyConflicts.length > 0) {
+            await publishConflictNotes(written.keyConflicts, plan.events, topic, partition);
+          }
+          return { plan, ...written };
         }
         if (plan.nextOffset > stored) await tx.advance(topic, partition, plan.nextOffset);
-        return { plan, insertedReceivedAtMs: [] };
+        return { plan, insertedReceivedAtMs: [], keyConflicts: [] };
       });
     } catch (error) {
       const classified = classifyShardError(error);
@@ -142,8 +193,15 @@ export function createBatchProcessor(deps: BatchProcessorDeps) {
     const shardLabel = { shard: String(shard) };
     metrics.transactionDuration.observe(shardLabel, (performance.now() - started) / 1000);
     metrics.shardUp.set(shardLabel, 1);
-    const { plan, insertedReceivedAtMs } = outcome;
+    const { plan, insertedReceivedAtMs, keyConflicts } = outcome;
     const inserted = insertedReceivedAtMs.length;
+    for (const conflict of keyConflicts) {
+      metrics.idempotencyKeyConflicts.inc();
+      log.warn(
+        { topic, partition, shard, ...conflict },
+        'Idempotency-Key reused for a different purchase; both are counted (a note is on the dead-letter topic)',
+      );
+    }
     metrics.rowsWritten.inc(inserted);
     const duplicates = plan.redelivered + plan.duplicatesInChunk + (plan.events.length - inserted);
     if (duplicates > 0) metrics.duplicatesSkipped.inc(duplicates);

@@ -31,6 +31,12 @@ export const CONSUMER_ERRORS = {
     description:
       'PostgreSQL refused the event’s values (SQLSTATE class 22 or 23) although they passed the schema; isolated by bisecting the transaction.',
   },
+  IDEMPOTENCY_KEY_CONFLICT: {
+    retriable: false,
+    dlqReason: 'idempotency-key-conflict',
+    description:
+      'Not a failure: a purchase whose Idempotency-Key already named another purchase (same API key and path, different body). It is counted like any other; a copy goes to the dead-letter topic as a note for the operator (replaying it changes nothing: its purchaseId is stored).',
+  },
   SHARD_UNAVAILABLE: {
     retriable: true,
     dlqReason: null,
@@ -57,6 +63,12 @@ export const CONSUMER_ERRORS = {
     retriable: true,
     dlqReason: null,
     description: 'The dead-letter topic did not acknowledge a poison event; the batch is retried.',
+  },
+  TOPIC_INCARNATION_MISMATCH: {
+    retriable: true,
+    dlqReason: null,
+    description:
+      'The shard’s offsets for a partition belong to another incarnation of the topic (its Kafka topic id changed: deleted and created again) or lie beyond the partition’s log end. The partition stops (consumer_partition_blocked) and is checked again periodically; it resumes once an operator runs the recovery command (offsets-cli accept).',
   },
   TOPIC_MISMATCH: {
     retriable: false,

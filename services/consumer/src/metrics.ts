@@ -9,10 +9,12 @@ export interface ConsumerMetrics {
   readonly duplicatesSkipped: Counter;
   readonly transactionDuration: Histogram<'shard'>;
   readonly dlqEvents: Counter<'reason'>;
+  readonly idempotencyKeyConflicts: Counter;
   readonly retries: Counter<'shard'>;
   readonly rebalances: Counter;
   readonly freshness: Histogram;
   readonly partitionsPaused: Gauge;
+  readonly partitionBlocked: Gauge<'partition' | 'reason'>;
   readonly shardUp: Gauge<'shard'>;
   readonly kafkaConnected: Gauge;
 }
@@ -49,6 +51,11 @@ export function createConsumerMetrics(registry: Registry, shardCount: number): C
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
     }),
+    idempotencyKeyConflicts: new Counter({
+      name: 'consumer_idempotency_key_conflicts_total',
+      help: 'Purchases whose Idempotency-Key already named another purchase (counted all the same)',
+      registers,
+    }),
     dlqEvents: new Counter({
       name: 'consumer_dlq_events_total',
       help: 'Poison events sent to the dead-letter topic, by reason',
@@ -75,6 +82,12 @@ export function createConsumerMetrics(registry: Registry, shardCount: number): C
     partitionsPaused: new Gauge({
       name: 'consumer_partitions_paused',
       help: 'Partitions paused while a transient failure is retried with backoff',
+      registers,
+    }),
+    partitionBlocked: new Gauge({
+      name: 'consumer_partition_blocked',
+      help: 'Whether a partition is stopped (1) because its shard offsets belong to another topic incarnation (reason topic-recreated) or lie beyond its log end (offset-beyond-log-end); see the offsets-cli recovery command',
+      labelNames: ['partition', 'reason'],
       registers,
     }),
     shardUp: new Gauge({

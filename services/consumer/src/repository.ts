@@ -87,7 +87,11 @@ function pgTransaction(client: pg.PoolClient): ShardTransaction {
     },
     async write(topic, partition, rows: WriteRows, nextOffset): Promise<WriteResult> {
       const { purchases: p, items: i } = rows;
-      const result = await client.query<{ received_ms: number[] }>(WRITE_PARTITION_CHUNK_SQL, [
+      const result = await client.query<{
+        received_ms: number[];
+        conflict_ids: string[];
+        conflict_first_ids: string[];
+      }>(WRITE_PARTITION_CHUNK_SQL, [
         topic,
         partition,
         p.purchaseIds,
@@ -100,8 +104,17 @@ function pgTransaction(client: pg.PoolClient): ShardTransaction {
         i.itemIds,
         i.quantities,
         nextOffset,
+        p.idempotencyKeyHashes,
       ]);
-      return { insertedReceivedAtMs: result.rows[0]?.received_ms ?? [] };
+      const row = result.rows[0];
+      const firsts = row?.conflict_first_ids ?? [];
+      return {
+        insertedReceivedAtMs: row?.received_ms ?? [],
+        keyConflicts: (row?.conflict_ids ?? []).map((purchaseId, i) => ({
+          purchaseId,
+          firstPurchaseId: firsts[i]!,
+        })),
+      };
     },
     async advance(topic, partition, nextOffset) {
       await client.query(ADVANCE, [topic, partition, nextOffset]);

@@ -1,4 +1,5 @@
-import type { EventMessage } from './batch-plan.js';
+import { EventHeaders } from '@tillstream/contract';
+import type { EventMessage, InboundMessage } from './batch-plan.js';
 
 /**
  * Column arrays for one `INSERT … SELECT FROM unnest(…)` per table: a whole chunk is two parameter
@@ -11,6 +12,8 @@ export interface PurchaseColumns {
   readonly dates: string[];
   readonly receivedAts: string[];
   readonly offsets: number[];
+  /** The `idempotency-key-hash` header of keyed purchases; null for the others. */
+  readonly idempotencyKeyHashes: (string | null)[];
 }
 
 export interface ItemColumns {
@@ -32,15 +35,17 @@ export function buildRows(events: readonly EventMessage[]): WriteRows {
     dates: [],
     receivedAts: [],
     offsets: [],
+    idempotencyKeyHashes: [],
   };
   const items: ItemColumns = { purchaseIds: [], itemIds: [], quantities: [] };
-  for (const { event, offset } of events) {
+  for (const { event, offset, message } of events) {
     purchases.purchaseIds.push(event.purchaseId);
     purchases.storeIds.push(event.storeId);
     purchases.customerIds.push(event.customerId);
     purchases.dates.push(event.date);
     purchases.receivedAts.push(event.receivedAt);
     purchases.offsets.push(offset);
+    purchases.idempotencyKeyHashes.push(idempotencyKeyHashOf(message));
     for (const item of event.items) {
       items.purchaseIds.push(event.purchaseId);
       items.itemIds.push(item.itemId);
@@ -48,4 +53,13 @@ export function buildRows(events: readonly EventMessage[]): WriteRows {
     }
   }
   return { purchases, items };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The message's idempotency key hash; null when absent or not a UUID (then no conflict is looked for). */
+export function idempotencyKeyHashOf(message: InboundMessage): string | null {
+  const header = message.headers?.[EventHeaders.idempotencyKeyHash];
+  const value = (Array.isArray(header) ? header[0] : header)?.toString();
+  return value !== undefined && UUID.test(value) ? value : null;
 }

@@ -39,7 +39,10 @@ class FakeShards implements ShardStore {
         const inserted = rows.purchases.purchaseIds.filter((id) => !purchases.has(id));
         inserted.forEach((id) => purchases.add(id));
         offsets.set(`${topic}/${p}`, next);
-        return { insertedReceivedAtMs: inserted.map(() => Date.parse('2025-01-31T12:00:00Z')) };
+        return {
+          insertedReceivedAtMs: inserted.map(() => Date.parse('2025-01-31T12:00:00Z')),
+          keyConflicts: [],
+        };
       },
       advance: async (topic, p, next) => void offsets.set(`${topic}/${p}`, next),
     };

@@ -45,6 +45,7 @@ describe('classifyShardError', () => {
       'EVENT_UNPARSEABLE',
       'EVENT_UNSUPPORTED_VERSION',
       'EVENT_WRONG_PARTITION',
+      'IDEMPOTENCY_KEY_CONFLICT',
       'TOPIC_MISMATCH',
     ]);
     for (const spec of Object.values(CONSUMER_ERRORS)) {
