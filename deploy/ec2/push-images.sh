@@ -24,7 +24,9 @@ for name in purchase store consumer k6; do
     aws ecr create-repository --region "${AWS_REGION}" --repository-name "${repository}" \
       --image-scanning-configuration scanOnPush=true >/dev/null
   image="${registry}/${repository}:${IMAGE_TAG}"
-  docker build -f "${dockerfiles[${name}]}" -t "${image}" .
+  # The nodes are amd64 (env.sh); building on an arm64 machine without --platform would push images they
+  # cannot run ("exec format error").
+  DOCKER_BUILDKIT=1 docker build --platform linux/amd64 -f "${dockerfiles[${name}]}" -t "${image}" .
   docker push "${image}"
   (cd k8s/overlays/ec2 && "${kustomize}" edit set image "tillstream/${name}=${image}")
 done

@@ -74,20 +74,26 @@ export interface LabelSelector {
   }[];
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicaSet']);
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet']);
 
 type Template = {
   spec?: {
     template?: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec };
     volumeClaimTemplates?: { metadata: { name: string } }[];
+    /** CronJobs: the Job each run is created from. */
+    jobTemplate?: Template;
   };
 };
+
+/** Whether a workload's pods run to completion (Jobs and the Jobs of CronJobs) rather than serve. */
+export const runsToCompletion = (kind: string) => kind === 'Job' || kind === 'CronJob';
 
 export function workloads(objects: readonly K8sObject[]): Workload[] {
   return objects
     .filter((o) => WORKLOAD_KINDS.has(o.kind))
     .map((object) => {
-      const spec = (object as Template).spec;
+      const outer = (object as Template).spec;
+      const spec = object.kind === 'CronJob' ? outer?.jobTemplate?.spec : outer;
       return {
         object,
         kind: object.kind,
@@ -95,7 +101,7 @@ export function workloads(objects: readonly K8sObject[]): Workload[] {
         namespace: object.metadata.namespace,
         podLabels: spec?.template?.metadata?.labels ?? {},
         pod: spec?.template?.spec ?? { containers: [] },
-        claimTemplates: (spec?.volumeClaimTemplates ?? []).map((c) => c.metadata.name),
+        claimTemplates: (outer?.volumeClaimTemplates ?? []).map((c) => c.metadata.name),
       };
     });
 }

@@ -1,7 +1,15 @@
 // Policy checks on a rendered overlay that the API schema cannot express: hardened pods, probes, resources,
 // pinned images, references that resolve, Services/PDBs/HPAs that select something.
 import type { K8sObject } from './kustomize.js';
-import { allContainers, byKind, mapSelector, selects, workloads, type Workload } from './k8s-objects.js';
+import {
+  allContainers,
+  byKind,
+  mapSelector,
+  runsToCompletion,
+  selects,
+  workloads,
+  type Workload,
+} from './k8s-objects.js';
 
 export interface PolicyOptions {
   /** Secrets the overlay expects to exist in the cluster already (created outside kustomize). */
@@ -110,7 +118,7 @@ interface ServiceObject extends K8sObject {
 
 function serviceErrors(objects: readonly K8sObject[]): string[] {
   const errors: string[] = [];
-  const all = workloads(objects).filter((w) => w.kind !== 'Job');
+  const all = workloads(objects).filter((w) => !runsToCompletion(w.kind));
   for (const service of byKind(objects, 'Service') as ServiceObject[]) {
     const label = `Service/${service.metadata.name}`;
     const selected = all.filter((w) => selects(mapSelector(service.spec.selector), w.podLabels));

@@ -170,8 +170,13 @@ function topologyErrors(objects: readonly K8sObject[], options: ServiceCheckOpti
   if (hosts.join(',') !== ordered.join(','))
     errors.push(`shard-urls hosts ${hosts.join(',')} are not ${ordered.join(',')} in order`);
 
-  for (const job of ['kafka-topics', 'migrate', 'k6'])
+  for (const job of ['kafka-topics', 'migrate'])
     if (!all.some((w) => w.kind === 'Job' && w.name === job)) errors.push(`Job ${job} is missing`);
+  // k6 runs are Jobs created from this suspended CronJob (`kubectl create job --from=cronjob/k6`).
+  const k6 = all.find((w) => w.kind === 'CronJob' && w.name === 'k6');
+  if (!k6) errors.push('CronJob k6 is missing');
+  else if ((k6.object as { spec?: { suspend?: boolean } }).spec?.suspend !== true)
+    errors.push('CronJob k6 is not suspended: applying the manifests would start a load test');
   return errors;
 }
 

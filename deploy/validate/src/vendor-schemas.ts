@@ -19,6 +19,7 @@ export const VENDORED_KINDS = [
   'io.k8s.api.apps.v1.Deployment',
   'io.k8s.api.apps.v1.StatefulSet',
   'io.k8s.api.batch.v1.Job',
+  'io.k8s.api.batch.v1.CronJob',
   'io.k8s.api.policy.v1.PodDisruptionBudget',
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler',
   'io.k8s.api.networking.v1.NetworkPolicy',
