@@ -42,7 +42,7 @@ compare: build ## Baselines: MODES=kafka-sharded,sync-db,rabbitmq × CLIENTS, ea
 chaos: build ## Fault tolerance under load on private stacks (SCENARIOS=kill,netcut,shard,skew,slow) → results/chaos/
 	node chaos/dist/cli.js
 
-k6: build ## The k6 script against the stack (PROMETHEUS_RW=1 streams to Prometheus)
+k6: ## The k6 script with your own k6 (on PATH or K6_BIN) against the stack (PROMETHEUS_RW=1 streams to Prometheus)
 	bash loadtest/k6/run.sh
 
 bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw insert, store read latency → results/bench/

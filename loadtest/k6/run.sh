@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Runs loadtest/k6/purchases.js with the pinned k6 against the local stack (or PURCHASE_URL).
+# Runs loadtest/k6/purchases.js with the user's own k6 (K6_BIN, or `k6` on PATH) against the local
+# stack (or PURCHASE_URL). The project neither downloads nor builds k6.
 #   PROMETHEUS_RW=1   also stream k6's metrics to the stack's Prometheus (remote-write receiver)
 #   SUMMARY_FILE=…    where the JSON end-of-test summary goes (default results/k6-summary.json)
 # Every workload variable of the Node runner applies (STORES, PURCHASES_PER_HOUR, …), plus P99_MS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-k6_bin="$(bash loadtest/k6/install.sh)"
+k6_bin="${K6_BIN:-}"
+if [ -z "${k6_bin}" ]; then
+  k6_bin="$(command -v k6 || true)"
+fi
+if [ -z "${k6_bin}" ] || [ ! -x "${k6_bin}" ]; then
+  cat >&2 <<'HELP'
+make k6 needs k6, which this project does not install: put `k6` on PATH or set K6_BIN=/path/to/k6.
+Install it from Grafana's packages or releases (https://grafana.com/docs/k6/latest/set-up/install-k6/),
+or run the script in the official k6 image:  docker compose --profile load run --rm k6
+The test suite runs loadtest/k6/purchases.js without k6, under the shim described in loadtest/README.md.
+HELP
+  exit 1
+fi
+
 # The script imports the compiled workload module.
 npx tsc -b loadtest
 

@@ -1,21 +1,30 @@
-// A short k6 smoke of loadtest/k6/purchases.js against the built services on a fresh topic and fresh
-// shard databases: k6 must pass its thresholds, and what it wrote must be exactly the purchases the
-// shared workload module describes (so the k6 script and the Node runner cannot drift).
+// loadtest/k6/purchases.js under the k6 shim (loadtest/src/k6-shim) against the built services on a
+// fresh topic and fresh shard databases: it must pass its thresholds, and what it wrote must be exactly
+// the purchases the shared workload module describes — the ledger the Node runner is checked against.
+// Copies of the script that build a wrong URL or a wrong body must be caught.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { startIsolatedPipeline, type IsolatedPipeline } from '../src/isolated.js';
+import { runK6Script, type K6ShimResult } from '../src/k6-shim/run.js';
 import { Ledger } from '../src/ledger.js';
 import { REPO_ROOT } from '../src/paths.js';
 import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain } from '../src/verify.js';
-import { makeProfile, purchaseOf, purchasesPerStore, storeIdOf } from '../src/workload.js';
+import { verifyRun, waitForDrain, type VerifyReport } from '../src/verify.js';
+import {
+  makeProfile,
+  purchaseOf,
+  purchasesPerStore,
+  storeIdOf,
+  type WorkloadProfile,
+} from '../src/workload.js';
 
+const SCRIPT = path.join(REPO_ROOT, 'loadtest', 'k6', 'purchases.js');
 let pipeline: IsolatedPipeline;
-const workdir = mkdtempSync(path.join(os.tmpdir(), 'k6-smoke-'));
+const workdir = mkdtempSync(path.join(os.tmpdir(), 'k6-shim-e2e-'));
 
 before(async () => {
   pipeline = await startIsolatedPipeline();
@@ -25,45 +34,36 @@ after(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-interface K6Summary {
-  metrics: Record<string, Record<string, unknown> & { thresholds?: Record<string, boolean> }>;
+function profileAt(storeIdBase: number): WorkloadProfile {
+  return makeProfile({ stores: 8, purchasesPerHour: 4, hours: 9, storeIdBase });
 }
 
-test('k6 sends the shared workload, passes its thresholds, and the shards hold exactly those purchases', async () => {
-  const profile = makeProfile({ stores: 8, purchasesPerHour: 4, hours: 9 });
-  const summaryFile = path.join(workdir, 'summary.json');
-  const run = spawnSync('bash', ['loadtest/k6/run.sh', '--quiet'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 600_000,
+function run(script: string, profile: WorkloadProfile): Promise<K6ShimResult> {
+  return runK6Script({
+    script,
     env: {
-      ...process.env,
       PURCHASE_URL: pipeline.targets.purchaseUrl,
       STORES: String(profile.stores),
       PURCHASES_PER_HOUR: String(profile.purchasesPerHour),
       HOURS: String(profile.hours),
-      SUMMARY_FILE: summaryFile,
+      STORE_ID_BASE: String(profile.storeIdBase),
       P99_MS: '5000',
     },
   });
-  assert.equal(run.status, 0, `k6 failed:\n${run.stdout}\n${run.stderr}`);
+}
 
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as K6Summary;
-  const total = profile.stores * purchasesPerStore(profile);
-  assert.equal(summary.metrics.purchases_acknowledged?.count, total);
-  assert.equal(summary.metrics.purchases_failed?.count ?? 0, 0, 'no purchase failed');
-  assert.equal(summary.metrics.http_req_failed?.value, 0);
-  assert.deepEqual(Object.keys(summary.metrics.http_req_failed?.thresholds ?? {}), ['rate<0.001']);
-  assert.deepEqual(Object.keys(summary.metrics.http_req_duration?.thresholds ?? {}), ['p(99)<5000']);
-  for (const [name, metric] of Object.entries(summary.metrics)) {
-    for (const [threshold, crossed] of Object.entries(metric.thresholds ?? {})) {
-      assert.equal(crossed, false, `${name} ${threshold} crossed`);
-    }
-  }
-  // Phases start at iteration boundaries: central and west VUs only run after east has progressed.
-  const iterations = summary.metrics.iterations?.count;
-  assert.equal(iterations, total);
+/** A copy of purchases.js with `from` replaced by `to` (which must occur), importing the real dist/. */
+function mutated(name: string, from: string, to: string): string {
+  const source = readFileSync(SCRIPT, 'utf8');
+  assert.ok(source.includes(from), `purchases.js no longer contains ${from}`);
+  const dist = pathToFileURL(path.join(REPO_ROOT, 'loadtest', 'dist')).href;
+  const file = path.join(workdir, `${name}.mjs`);
+  writeFileSync(file, source.replace(from, to).replaceAll("'../dist/", `'${dist}/`));
+  return file;
+}
 
+/** Drain, then the Node runner's check: the workload's ledger against the shards and the Store API. */
+async function verifyWorkload(profile: WorkloadProfile, drainTimeoutMs: number): Promise<VerifyReport> {
   const ledger = new Ledger(profile.maxItemId);
   const storeIds: number[] = [];
   for (let index = 0; index < profile.stores; index++) {
@@ -80,9 +80,8 @@ test('k6 sends the shared workload, passes its thresholds, and the shards hold e
       toStore: storeIds.at(-1)!,
       expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
       consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-      timeoutMs: 60_000,
+      timeoutMs: drainTimeoutMs,
     });
-    assert.ok(drain.drained, `not drained: ${JSON.stringify(drain)}`);
     const report = await verifyRun({
       ledger,
       storeIds,
@@ -90,8 +89,61 @@ test('k6 sends the shared workload, passes its thresholds, and the shards hold e
       topology: pipeline.targets.topology,
       storeApiUrl: pipeline.targets.storeUrl!,
     });
-    assert.ok(report.ok, JSON.stringify(report, null, 2));
+    return drain.drained ? report : { ...report, ok: false };
   } finally {
     await shards.close();
   }
+}
+
+test('purchases.js sends the shared workload, passes its thresholds, and the shards hold exactly it', async () => {
+  const profile = profileAt(0);
+  const result = await run(SCRIPT, profile);
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(result.crossed, []);
+  assert.equal(result.exitCode, 0);
+  const metrics = result.summary.metrics;
+  const total = profile.stores * purchasesPerStore(profile);
+  assert.equal(metrics.purchases_acknowledged?.count, total);
+  assert.equal(metrics.purchases_failed?.count ?? 0, 0);
+  assert.equal(metrics.iterations?.count, total);
+  assert.equal(metrics.http_req_failed?.value, 0);
+  assert.deepEqual(Object.keys(metrics.http_req_failed?.thresholds ?? {}), ['rate<0.001']);
+  assert.deepEqual(Object.keys(metrics.http_req_duration?.thresholds ?? {}), ['p(99)<5000']);
+
+  const report = await verifyWorkload(profile, 60_000);
+  assert.ok(report.ok, JSON.stringify(report, null, 2));
+  assert.equal(report.storeApi?.checked, profile.stores);
+});
+
+test('a script that builds a wrong URL fails its thresholds', async () => {
+  const profile = profileAt(1000);
+  const script = mutated(
+    'wrong-url',
+    '`${target}${purchasePath(purchase)}`',
+    '`${target}${purchasePath(purchase)}x`',
+  );
+  const result = await run(script, profile);
+  assert.equal(result.exitCode, 99);
+  assert.ok(result.crossed.includes('purchases_failed: count<1'), result.crossed.join('\n'));
+  assert.equal(result.summary.metrics.purchases_acknowledged, undefined);
+});
+
+test('a script that sends a wrong body is caught by the ledger check', async () => {
+  const profile = profileAt(2000);
+  // Still a valid purchase, so every request is acknowledged: only the shards can tell.
+  const script = mutated(
+    'wrong-body',
+    'purchaseBody(purchase)',
+    'purchaseBody({ ...purchase, items: purchase.items.slice(1) })',
+  );
+  const result = await run(script, profile);
+  assert.equal(result.exitCode, 0);
+  assert.equal(
+    result.summary.metrics.purchases_acknowledged?.count,
+    profile.stores * purchasesPerStore(profile),
+  );
+  // The shards never reach the ledger's quantity, so the drain wait ends at its timeout.
+  const report = await verifyWorkload(profile, 10_000);
+  assert.equal(report.ok, false);
+  assert.ok(report.shards.mismatchCount > 0);
 });
