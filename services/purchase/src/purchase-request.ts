@@ -1,4 +1,4 @@
-import { MAX_ID, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY, type LineItem } from '@tillstream/contract';
+import { ID_RANGE, isId, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY, type LineItem } from '@tillstream/contract';
 
 /**
  * Validation of the GianTigle purchase request (path and body). Pure functions over plain data: they
@@ -21,14 +21,18 @@ export interface PurchasePath {
 export type Validation<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
 
-/** A decimal id 1 … 2147483647: digits only, no sign, spaces, exponent or leading zero. */
-const DECIMAL_ID = /^[1-9][0-9]{0,9}$/;
-const ID_RULE = `a decimal integer 1…${MAX_ID}`;
+/**
+ * A decimal id 0 … 2147483647 as the published spec's integers are written: ASCII digits only — no sign,
+ * spaces, fraction or exponent — and no leading zero (so "0" but not "00" or "007"), which gives every
+ * id one spelling, the one any client's integer-to-string conversion produces.
+ */
+const DECIMAL_ID = /^(?:0|[1-9][0-9]{0,9})$/;
+export const ID_RULE = `a decimal integer ${ID_RANGE} (digits only, no sign, fraction or leading zero)`;
 
 export function parseId(raw: unknown): number | undefined {
   if (typeof raw !== 'string' || !DECIMAL_ID.test(raw)) return undefined;
   const value = Number(raw);
-  return value <= MAX_ID ? value : undefined;
+  return isId(value) ? value : undefined;
 }
 
 const DATE = /^([0-9]{4})([0-9]{2})([0-9]{2})$/;
@@ -71,9 +75,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** ItemID: a string of digits (same rule as the path ids) or a JSON integer, 1 … 2147483647. */
+/** ItemID: a string of digits (the spec's type, same rule as the path ids) or a JSON integer, 0 … 2147483647. */
 function parseItemId(raw: unknown): number | undefined {
-  if (typeof raw === 'number') return Number.isInteger(raw) && raw >= 1 && raw <= MAX_ID ? raw : undefined;
+  if (typeof raw === 'number') return isId(raw) ? raw : undefined;
   return parseId(raw);
 }
 
@@ -102,7 +106,8 @@ export function validateBody(body: unknown): Validation<LineItem[]> {
       continue;
     }
     const itemId = parseItemId(entry.ItemID);
-    if (itemId === undefined) problems.push(`${where}.ItemID must be a digit string or integer 1…${MAX_ID}`);
+    if (itemId === undefined)
+      problems.push(`${where}.ItemID must be ${ID_RULE}, as a string or a JSON integer`);
     const present = QUANTITY_KEYS.filter((key) => Object.hasOwn(entry, key));
     if (present.length !== 1) {
       problems.push(

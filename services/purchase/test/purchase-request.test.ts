@@ -4,12 +4,16 @@ import fc from 'fast-check';
 import { MAX_ID, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY } from '@tillstream/contract';
 import { MAX_PROBLEMS, parseDate, parseId, validateBody, validatePath } from '../src/purchase-request.js';
 
-test('ids are strict decimal strings 1…2147483647', () => {
+test('ids are strict decimal strings 0…2147483647: 0 is an id, a leading zero is not', () => {
+  assert.equal(parseId('0'), 0);
   assert.equal(parseId('1'), 1);
   assert.equal(parseId('42'), 42);
   assert.equal(parseId(String(MAX_ID)), MAX_ID);
   for (const bad of [
-    '0',
+    '00',
+    '007',
+    '-0',
+    '0.0',
     String(MAX_ID + 1),
     '99999999999',
     '-1',
@@ -60,13 +64,22 @@ test('validatePath names every bad part', () => {
     ok: true,
     value: { storeId: 7, customerId: 9, date: '2021-03-15' },
   });
-  const result = validatePath({ storeID: '0', custID: 'x', date: '20210230' });
+  assert.deepEqual(validatePath({ storeID: '0', custID: '0', date: '20210315' }), {
+    ok: true,
+    value: { storeId: 0, customerId: 0, date: '2021-03-15' },
+  });
+  const result = validatePath({ storeID: '-1', custID: 'x', date: '20210230' });
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.equal(result.problems.length, 3);
   assert.match(result.problems.join(), /storeID/);
   assert.match(result.problems.join(), /custID/);
   assert.match(result.problems.join(), /date/);
+  assert.match(
+    result.problems[0]!,
+    /^storeID must be a decimal integer 0…2147483647 /,
+    'the message states the range',
+  );
 });
 
 const ok = (body: unknown) => {
@@ -127,11 +140,41 @@ test('a sum over the quantity limit is rejected', () => {
   });
 });
 
-test('ItemID: digit string or integer within 1…2147483647', () => {
+test('ItemID: digit string or integer within 0…2147483647', () => {
   ok({ items: [{ ItemID: MAX_ID, numberOfItems: 1 }] });
   ok({ items: [{ ItemID: String(MAX_ID), numberOfItems: 1 }] });
-  for (const bad of ['0', 0, -1, 1.5, '1e3', MAX_ID + 1, String(MAX_ID + 1), '', null, true, [], {}, ' 1']) {
-    assert.match(problems({ items: [{ ItemID: bad, numberOfItems: 1 }] }), /ItemID/, JSON.stringify(bad));
+  assert.deepEqual(
+    validateBody({
+      items: [
+        { ItemID: '0', 'numberOfItems:': 2 },
+        { ItemID: 0, numberOfItems: 1 },
+      ],
+    }),
+    {
+      ok: true,
+      value: [{ itemId: 0, quantity: 3 }],
+    },
+  );
+  for (const bad of [
+    '00',
+    -1,
+    1.5,
+    '1e3',
+    MAX_ID + 1,
+    String(MAX_ID + 1),
+    '',
+    null,
+    true,
+    [],
+    {},
+    ' 1',
+    '-0',
+  ]) {
+    assert.match(
+      problems({ items: [{ ItemID: bad, numberOfItems: 1 }] }),
+      /ItemID must be a decimal integer 0…2147483647/,
+      JSON.stringify(bad),
+    );
   }
 });
 
