@@ -7,7 +7,7 @@ export const STORE_ERRORS = {
     status: 400,
     retriable: false,
     description:
-      'storeID or itemID is not a decimal integer 1 … 2147483647 (no sign, spaces or leading zeros).',
+      'storeID or itemID is not a decimal integer 0…2147483647 (digits only: no sign, spaces, fraction or leading zero).',
   },
   INVALID_QUERY: {
     status: 400,

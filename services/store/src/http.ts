@@ -6,6 +6,7 @@ import {
   notFound,
   requestId,
 } from '@tillstream/http-kit';
+import { ID_RANGE } from '@tillstream/contract';
 import { METRICS_CONTENT_TYPE, type HttpMetrics, type Logger } from '@tillstream/observability';
 import { parseId, parsePartialFlag } from './domain/ids.js';
 import { ShardFailure } from './domain/shard-client.js';
@@ -52,7 +53,10 @@ export function createApp(deps: AppDeps): Express {
   const id = (req: Request, name: 'storeID' | 'itemID'): number => {
     const value = parseId(req.params[name]);
     if (value === undefined) {
-      throw errors.create('INVALID_ID', `${name} must be a decimal integer 1 … 2147483647`);
+      throw errors.create(
+        'INVALID_ID',
+        `${name} must be a decimal integer ${ID_RANGE} (digits only, no sign, fraction or leading zero)`,
+      );
     }
     return value;
   };

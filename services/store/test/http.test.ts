@@ -24,9 +24,36 @@ describe('store HTTP API (in-memory shards)', () => {
     for (let item = 1; item <= 3; item++) shards[shardOfStore(1012, topology)]!.add(1012, item, 10);
     for (let store = 1; store <= 20; store++)
       shards[shardOfStore(store, topology)]!.add(store, 77, (store % 4) + 1);
+    // Store 0 sells item 0 and item 2147483647; store 2147483647 sells item 0.
+    shards[shardOfStore(0, topology)]!.add(0, 0, 5);
+    shards[shardOfStore(0, topology)]!.add(0, 2147483647, 2);
+    shards[shardOfStore(2147483647, topology)]!.add(2147483647, 0, 1);
     app = await startTestApp(shards);
   });
   after(() => app.close());
+
+  it('store 0 and item 0 are ids like any other, as is the top of the range', async () => {
+    const store = await app.get('/items/store/0');
+    assert.equal(store.status, 200);
+    const items = await body(store);
+    validate('/items/store/{storeID}', 200, items);
+    assert.deepEqual(items, {
+      stores: [
+        { itemID: 0, numberOfItems: 5 },
+        { itemID: 2147483647, numberOfItems: 2 },
+      ],
+    });
+    const item = await app.get('/items/top10/0');
+    assert.equal(item.status, 200);
+    const stores = await body(item);
+    validate('/items/top10/{itemID}', 200, stores);
+    assert.deepEqual(stores, {
+      stores: [
+        { storeID: 0, numberOfItems: 5 },
+        { storeID: 2147483647, numberOfItems: 1 },
+      ],
+    });
+  });
 
   it('GET /items/store/:storeID answers the top 10 items, ties by itemID', async () => {
     const response = await app.get('/items/store/1011');
@@ -82,9 +109,10 @@ describe('store HTTP API (in-memory shards)', () => {
     }
   });
 
-  it('400s ids that are not integers 1 … 2147483647, whatever they hold', async () => {
+  it('400s ids that are not integers 0 … 2147483647, whatever they hold', async () => {
     const hostile = [
-      '0',
+      '00',
+      '-0',
       '-1',
       '%2B1',
       '01',
@@ -108,6 +136,7 @@ describe('store HTTP API (in-memory shards)', () => {
         assert.equal(response.status, 400, `${route}${id}`);
         const json = await body(response);
         assert.equal(json.code, 'INVALID_ID');
+        assert.match(String(json.message), /must be a decimal integer 0…2147483647 /);
         validate(route === '/items/store/' ? '/items/store/{storeID}' : '/items/top10/{itemID}', 400, json);
       }
     }
@@ -164,7 +193,7 @@ describe('store HTTP API (in-memory shards)', () => {
     }
     assert.match(metrics, /http_requests_total\{route="\/items\/store\/:storeID",method="GET",status="200"/);
     const doc = await body(await app.get('/openapi.json'));
-    assert.equal(doc.openapi, '3.1.0');
+    assert.equal(doc.openapi, '3.0.3');
   });
 });
 

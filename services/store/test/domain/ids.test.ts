@@ -6,9 +6,9 @@ import { parseId, parsePartialFlag } from '../../src/domain/ids.js';
 const MAX = 2_147_483_647;
 
 describe('parseId', () => {
-  it('accepts the canonical spelling of every integer 1 … 2147483647', () => {
+  it('accepts the canonical spelling of every integer 0 … 2147483647', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: MAX }), (n) => {
+      fc.property(fc.integer({ min: 0, max: MAX }), (n) => {
         assert.equal(parseId(String(n)), n);
       }),
     );
@@ -17,7 +17,9 @@ describe('parseId', () => {
   it('accepts the bounds and rejects just outside them', () => {
     assert.equal(parseId('1'), 1);
     assert.equal(parseId('2147483647'), MAX);
-    assert.equal(parseId('0'), undefined);
+    assert.equal(parseId('0'), 0, 'store 0 and item 0 are ids like any other');
+    assert.equal(parseId('00'), undefined);
+    assert.equal(parseId('-0'), undefined);
     assert.equal(parseId('2147483648'), undefined);
   });
 
