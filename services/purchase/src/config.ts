@@ -51,6 +51,18 @@ const shape = {
   PURCHASE_IDEMPOTENCY_KEYS_REMEMBERED: int(20_000, 0, 1_000_000),
   /** Purchases a worker holds unacknowledged at once; more are answered 503 (`in_flight_limit`). */
   PURCHASE_MAX_IN_FLIGHT: int(8_192, 1, 1_000_000),
+  /**
+   * Bytes of purchases (encoded events, with their requests' share of memory: see main.ts) a worker
+   * holds unacknowledged at once; more are answered 503 (`in_flight_limit`). With
+   * PURCHASE_MAX_CONNECTIONS it bounds a worker's memory whatever the purchases' size.
+   */
+  PURCHASE_MAX_IN_FLIGHT_BYTES: int(48 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
+  /** Connections one worker accepts at once; more are closed at once (each may carry a 64 KiB body). */
+  PURCHASE_MAX_CONNECTIONS: int(1_024, 1, 1_000_000),
+  /** Longest a client may take to send a request's headers. */
+  PURCHASE_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  /** Longest a client may take to send a whole request (headers and body); past it the connection closes. */
+  PURCHASE_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
   /** A batch is sent when it holds this many events … */
   PURCHASE_BATCH_MAX_MESSAGES: int(500, 1, 100_000),
   /** … or this many bytes of values (kept under the broker's 1 MiB `message.max.bytes`) … */
@@ -92,6 +104,12 @@ export interface PurchaseConfig {
   readonly apiKeys: readonly string[];
   readonly idempotencyKeysRemembered: number;
   readonly maxInFlight: number;
+  readonly maxInFlightBytes: number;
+  readonly http: {
+    readonly maxConnections: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+  };
   readonly batch: {
     readonly maxMessages: number;
     readonly maxBytes: number;
@@ -129,6 +147,12 @@ export function loadPurchaseConfig(env: Record<string, string | undefined>): Rea
       apiKeys: e.PURCHASE_API_KEYS,
       idempotencyKeysRemembered: e.PURCHASE_IDEMPOTENCY_KEYS_REMEMBERED,
       maxInFlight: e.PURCHASE_MAX_IN_FLIGHT,
+      maxInFlightBytes: e.PURCHASE_MAX_IN_FLIGHT_BYTES,
+      http: {
+        maxConnections: e.PURCHASE_MAX_CONNECTIONS,
+        headersTimeoutMs: e.PURCHASE_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: Math.max(e.PURCHASE_REQUEST_TIMEOUT_MS, e.PURCHASE_HEADERS_TIMEOUT_MS + 1),
+      },
       batch: {
         maxMessages: e.PURCHASE_BATCH_MAX_MESSAGES,
         maxBytes: e.PURCHASE_BATCH_MAX_BYTES,

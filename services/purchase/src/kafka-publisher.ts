@@ -1,7 +1,13 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type Producer } from 'kafkajs';
+import { partitionForKey } from '@tillstream/contract';
 import type { Logger } from '@tillstream/observability';
 import { storePartitioner, PartitionCountMismatchError } from './kafka-partitioner.js';
-import { PublisherUnavailableError, type OutgoingMessage, type Publisher } from './publisher.js';
+import {
+  PublisherUnavailableError,
+  type OutgoingMessage,
+  type Publisher,
+  type ReportOutcome,
+} from './publisher.js';
 import { Backoff } from './backoff.js';
 
 export interface KafkaPublisherOptions {
@@ -92,29 +98,71 @@ export class KafkaPublisher implements Publisher {
    * the broker would acknowledge that other batch as its duplicate without writing it. One send at a
    * time, and a new producer after any failure, leave no sequence number to two batches. The batcher
    * keeps filling the next batch meanwhile, so throughput comes from batch size, not concurrency.
+   *
+   * Within a send, the messages are split by the broker that leads their partition (as last seen in
+   * the topic's metadata) and each part is one `producer.send`, all in parallel: kafkajs fails a send
+   * as a whole when any broker fails, although the other brokers wrote their part. Split, a part on a
+   * healthy broker is reported stored as soon as it is acknowledged, and only the failed broker's part
+   * is reported failed ("may be stored"). The parts never share a partition, so their sequence numbers
+   * are independent; the producer is replaced only after every part has settled.
    */
-  send(messages: readonly OutgoingMessage[]): Promise<void> {
-    const result = this.sending.then(() => this.sendNow(messages));
+  send(messages: readonly OutgoingMessage[], report?: ReportOutcome): Promise<void> {
+    const result = this.sending.then(() => this.sendNow(messages, report));
     this.sending = result.catch(() => undefined);
     return result;
   }
 
   private sending: Promise<void> = Promise.resolve();
 
-  private async sendNow(messages: readonly OutgoingMessage[]): Promise<void> {
+  /** Partition → id of its leader broker, from the metadata read at (re)connection. */
+  private leaders = new Map<number, number>();
+
+  /** The messages' indexes grouped by the broker that leads their partition. */
+  private partsByLeader(messages: readonly OutgoingMessage[]): number[][] {
+    const parts = new Map<number, number[]>();
+    messages.forEach((message, index) => {
+      const leader = this.leaders.get(partitionForKey(message.key, this.options.partitions)) ?? -1;
+      const part = parts.get(leader);
+      if (part) part.push(index);
+      else parts.set(leader, [index]);
+    });
+    return [...parts.values()];
+  }
+
+  private async sendNow(messages: readonly OutgoingMessage[], report?: ReportOutcome): Promise<void> {
     if (!this.connected) throw new PublisherUnavailableError('not connected to Kafka');
     const producer = this.producer;
-    try {
-      await producer.send({
-        topic: this.options.topic,
-        acks: ACKS_ALL,
-        timeout: this.options.requestTimeoutMs,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
-      });
-    } catch (error) {
-      this.onSendFailure(error, producer);
-      throw new PublisherUnavailableError(`Kafka did not acknowledge: ${(error as Error).message}`, {
-        cause: error,
+    const parts = report ? this.partsByLeader(messages) : [messages.map((_, index) => index)];
+    const failures: unknown[] = [];
+    await Promise.all(
+      parts.map(async (indexes) => {
+        try {
+          await producer.send({
+            topic: this.options.topic,
+            acks: ACKS_ALL,
+            timeout: this.options.requestTimeoutMs,
+            messages: indexes.map((index) => {
+              const m = messages[index]!;
+              return { key: m.key, value: m.value, headers: { ...m.headers } };
+            }),
+          });
+          report?.(indexes);
+        } catch (error) {
+          failures.push(error);
+          report?.(
+            indexes,
+            new PublisherUnavailableError(`Kafka did not acknowledge: ${(error as Error).message}`, {
+              cause: error,
+            }),
+          );
+        }
+      }),
+    );
+    if (failures.length === 0) return;
+    this.onSendFailure(failures[0], producer);
+    if (!report) {
+      throw new PublisherUnavailableError(`Kafka did not acknowledge: ${(failures[0] as Error).message}`, {
+        cause: failures[0],
       });
     }
   }
@@ -172,6 +220,7 @@ export class KafkaPublisher implements Publisher {
       if (leaderless.length > 0) {
         throw new Error(`${leaderless.length} partitions of ${this.options.topic} have no leader`);
       }
+      this.leaders = new Map(partitions.map((p) => [p.partitionId, p.leader]));
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -20,6 +20,7 @@ import { createPurchaseMetrics } from './metrics.js';
 import { publisherForMode } from './publishers/by-mode.js';
 import type { OutgoingMessage } from './publisher.js';
 import { purchaseIdGenerator } from './purchase-id.js';
+import { heldBytesOf } from './purchase-message.js';
 import { RecentIdempotencyKeys } from './recent-keys.js';
 
 async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
@@ -32,15 +33,19 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
   const batcher = new MicroBatcher<OutgoingMessage>({
     ...batch,
     maxInFlight: config.maxInFlight,
+    maxInFlightBytes: config.maxInFlightBytes,
     timeoutMs: config.publishTimeoutMs,
-    send: (messages) => publisher.send(messages),
-    sizeOf: (message) => message.value.length + message.key.length + 200,
-    onBatchSettled: ({ size, seconds, error }) => {
+    send: (messages, report) => publisher.send(messages, report),
+    sizeOf: heldBytesOf,
+    onBatchSettled: ({ size, stored, seconds }) => {
       metrics.batchSize.observe(size);
       metrics.produceDuration.observe(seconds);
-      if (error === undefined) metrics.eventsProduced.inc(size);
+      metrics.eventsProduced.inc(stored);
     },
-    onInFlightChange: (inFlight) => metrics.inFlight.set(inFlight),
+    onInFlightChange: (inFlight, bytes) => {
+      metrics.inFlight.set(inFlight);
+      metrics.inFlightBytes.set(bytes);
+    },
   });
   let stopping = false;
   const app = createPurchaseApp({
@@ -61,6 +66,11 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
   await waitUntil(() => publisher.isConnected(), config.startupKafkaWaitMs);
   if (!publisher.isConnected()) log.warn('Kafka is not reachable yet; listening anyway (answering 503)');
   const server: Server = await listen(app, config.port, config.host);
+  // Bounds on what clients can make a worker hold: connections (each may be sending a 64 KiB body)
+  // and how long a slow client may take to send its headers or its whole request.
+  server.maxConnections = config.http.maxConnections;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
   log.info({ port: config.port, host: config.host }, 'purchase service listening');
 
   return async () => {

@@ -15,6 +15,7 @@ export interface PurchaseMetrics {
   readonly batchSize: Histogram;
   readonly produceDuration: Histogram;
   readonly inFlight: Gauge;
+  readonly inFlightBytes: Gauge;
   readonly rejected: Counter<'reason'>;
   readonly producerConnected: Gauge;
 }
@@ -57,6 +58,11 @@ export function createPurchaseMetrics(registry: Registry): PurchaseMetrics {
     inFlight: new Gauge({
       name: 'purchase_in_flight',
       help: 'Purchases accepted and waiting for Kafka to acknowledge',
+      registers,
+    }),
+    inFlightBytes: new Gauge({
+      name: 'purchase_in_flight_bytes',
+      help: 'Bytes the purchases waiting for Kafka are counted for (PURCHASE_MAX_IN_FLIGHT_BYTES)',
       registers,
     }),
     rejected,

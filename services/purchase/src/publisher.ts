@@ -11,12 +11,18 @@ export interface OutgoingMessage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Reports the outcome of some of the messages of a send (indexes into them); no error = stored. */
+export type ReportOutcome = (indexes: readonly number[], error?: unknown) => void;
+
 export interface Publisher {
   /**
-   * Sends the messages as one request and resolves once the broker has acknowledged every one of them
-   * (acks=all); rejects if any was not. Never hangs past the client's own timeouts.
+   * Sends the messages and resolves once every one of them has an outcome: acknowledged by the broker
+   * (acks=all) or failed. A publisher that can tell parts apart (one broker acknowledged, another did
+   * not) reports each part through `report` as soon as it is known; messages it does not report are
+   * stored when the send resolves, and failed with its error when it rejects. Never hangs past the
+   * client's own timeouts.
    */
-  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  send(messages: readonly OutgoingMessage[], report?: ReportOutcome): Promise<void>;
   /** True while the producer is connected and able to publish to the configured topic. */
   isConnected(): boolean;
   /** Starts connecting (and reconnecting after failures) in the background. */

@@ -54,3 +54,15 @@ export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparen
     },
   };
 }
+
+/**
+ * What a purchase waiting for Kafka costs a worker, for PURCHASE_MAX_IN_FLIGHT_BYTES: its event value
+ * and headers, and the request it came with (the parsed body and the request objects live until the
+ * answer), a few times the event's size for a large purchase. Measured with max-size purchases held by
+ * a paused broker (test/memory-bound.int.test.ts).
+ */
+export function heldBytesOf(message: OutgoingMessage): number {
+  return HELD_BYTES_PER_VALUE_BYTE * message.value.length + HELD_BYTES_PER_REQUEST;
+}
+const HELD_BYTES_PER_VALUE_BYTE = 4;
+const HELD_BYTES_PER_REQUEST = 4 * 1024;

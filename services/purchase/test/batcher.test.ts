@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock, settled } from './support/manual-clock.js';
 import {
   BatcherClosedError,
   BatchTimeoutError,
@@ -38,8 +39,14 @@ function controlledSend() {
   return { batches, send, maxActive: () => maxActive };
 }
 
+let clock = new ManualClock();
+beforeEach(() => {
+  clock = new ManualClock();
+});
+
 function batcher(send: BatcherOptions<number>['send'], overrides: Partial<BatcherOptions<number>> = {}) {
   return new MicroBatcher<number>({
+    clock,
     maxMessages: 100,
     maxBytes: 1_000_000,
     lingerMs: 1,
@@ -52,14 +59,15 @@ function batcher(send: BatcherOptions<number>['send'], overrides: Partial<Batche
   });
 }
 
-const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Time passes on the batcher's clock (firing its timers); nothing waits for real. */
+const tick = (ms = 5) => clock.advance(ms);
 const state = async (promise: Promise<unknown>) =>
   Promise.race([
     promise.then(
       () => 'resolved',
       () => 'rejected',
     ),
-    tick(0).then(() => 'pending'),
+    settled().then(() => 'pending'),
   ]);
 
 test('concurrent submissions go out as one send, and resolve only when it is acknowledged', async () => {
@@ -156,12 +164,15 @@ test('over maxInFlight a submission is refused at once, and accepted again after
 test('a send that never answers is timed out, but its items stay counted until it settles', async () => {
   const { batches, send } = controlledSend();
   const b = batcher(send, { timeoutMs: 30, maxInFlight: 2 });
-  const submitted = [b.submit(0), b.submit(1)];
-  for (const p of submitted) await assert.rejects(p, BatchTimeoutError);
+  const submitted = [b.submit(0), b.submit(1)].map((p) => assert.rejects(p, BatchTimeoutError));
+  await tick(29);
+  assert.equal(await state(submitted[0]!), 'pending', 'not before the deadline');
+  await tick(1);
+  await Promise.all(submitted);
   assert.equal(b.inFlight, 2, 'memory stays bounded: the hung send still holds its items');
   await assert.rejects(b.submit(2), InFlightLimitError);
   batches[0]!.done.resolve();
-  await tick();
+  await settled();
   assert.equal(b.inFlight, 0);
 });
 
@@ -169,6 +180,7 @@ test('a batch that times out before it could be sent is dropped, never sent', as
   const { batches, send } = controlledSend();
   const b = batcher(send, { timeoutMs: 40, concurrency: 1, maxMessages: 1 });
   const [first, queued] = [b.submit(0), b.submit(1)].map((p) => assert.rejects(p, BatchTimeoutError));
+  await tick(40);
   await Promise.all([first, queued]);
   batches[0]!.done.resolve();
   await tick(20);
@@ -179,11 +191,73 @@ test('a batch that times out before it could be sent is dropped, never sent', as
   assert.equal(b.inFlight, 0);
 });
 
+test('over maxInFlightBytes a submission is refused at once, whatever the count', async () => {
+  const { batches, send } = controlledSend();
+  const b = batcher(send, { maxInFlightBytes: 100, sizeOf: (n) => n, maxInFlight: 1_000 });
+  const held = [40, 50].map((n) => b.submit(n));
+  assert.equal(b.inFlightBytes, 90);
+  await assert.rejects(
+    b.submit(20),
+    (e: Error) => e instanceof InFlightLimitError && /100 bytes/.test(e.message),
+  );
+  const fits = b.submit(10);
+  await tick();
+  batches[0]!.done.resolve();
+  await Promise.all([...held, fits]);
+  assert.equal(b.inFlightBytes, 0);
+  const alone = b.submit(500);
+  assert.equal(b.inFlightBytes, 500, 'one item larger than the bound is taken when nothing is held');
+  await tick();
+  batches[1]!.done.resolve();
+  await alone;
+});
+
+test('parts of a batch reported by the send settle at once, each with its own outcome', async () => {
+  const reports: ((indexes: readonly number[], error?: unknown) => void)[] = [];
+  const done = deferred();
+  const settledBatches: { size: number; stored: number }[] = [];
+  const b = batcher(
+    (_items, report) => {
+      reports.push(report);
+      return done.promise;
+    },
+    { onBatchSettled: ({ size, stored }) => settledBatches.push({ size, stored }) },
+  );
+  const results = [0, 1, 2, 3].map((i) => b.submit(i));
+  await tick();
+  reports[0]!([0, 2]);
+  assert.equal(await state(results[0]!), 'resolved', 'answered before the rest of the send is over');
+  assert.equal(await state(results[1]!), 'pending');
+  reports[0]!([1], new Error('broker 2 did not answer'));
+  await assert.rejects(results[1]!, /broker 2/);
+  assert.equal(await state(results[2]!), 'resolved');
+  assert.equal(b.inFlight, 4, 'held until the whole send settles');
+  done.resolve();
+  await results[3]!;
+  assert.equal(b.inFlight, 0);
+  assert.deepEqual(settledBatches, [{ size: 4, stored: 3 }]);
+});
+
+test('items a rejected send did not report fail with its error; reported ones keep their outcome', async () => {
+  const done = deferred();
+  const b = batcher((_items, report) => {
+    report([0]);
+    return done.promise;
+  });
+  const results = [0, 1].map((i) => b.submit(i));
+  await tick();
+  done.reject(new Error('connection lost'));
+  await results[0]!;
+  await assert.rejects(results[1]!, /connection lost/);
+});
+
 test('a send that throws synchronously rejects its batch', async () => {
   const b = batcher(() => {
     throw new Error('sync failure');
   });
-  await assert.rejects(b.submit(1), /sync failure/);
+  const rejected = assert.rejects(b.submit(1), /sync failure/);
+  await tick();
+  await rejected;
   assert.equal(b.inFlight, 0);
 });
 
@@ -193,7 +267,7 @@ test('close sends what is held, waits for it, then refuses new submissions', asy
   const held = [b.submit(1), b.submit(2)];
   let closed = false;
   const closing = b.close().then(() => (closed = true));
-  await tick();
+  await settled();
   assert.equal(batches.length, 1, 'close does not wait for the linger');
   assert.equal(closed, false);
   await assert.rejects(b.submit(3), BatcherClosedError);
