@@ -54,6 +54,7 @@ export function loadLoadConfig(
       HOURS: int(base.hours, 1, 24),
       SEED: int(base.seed, 0, 0xffffffff),
       STORE_ID_BASE: z.union([z.literal('auto'), z.coerce.number().int().min(0)]).default('auto'),
+      STORES_FROM: int(base.firstStoreNumber ?? 1, 0, 1),
       MAX_ATTEMPTS: int(6, 1, 100),
       RETRY_BASE_DELAY_MS: int(50, 1, 60_000),
       RETRY_MAX_DELAY_MS: int(2000, 1, 600_000),
@@ -92,6 +93,7 @@ export function loadLoadConfig(
         hours: e.HOURS,
         seed: e.SEED,
         storeIdBase: e.STORE_ID_BASE === 'auto' ? 0 : e.STORE_ID_BASE,
+        firstStoreNumber: e.STORES_FROM === 0 ? 0 : 1,
       }),
       storeIdBase: e.STORE_ID_BASE === 'auto' ? undefined : e.STORE_ID_BASE,
       retry: {

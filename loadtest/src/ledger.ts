@@ -75,7 +75,7 @@ export class Ledger {
     const out: ItemQuantity[] = [];
     if (!counts) return out;
     if (counts instanceof Uint32Array) {
-      for (let itemId = 1; itemId < counts.length; itemId++) {
+      for (let itemId = 0; itemId < counts.length; itemId++) {
         const quantity = counts[itemId]!;
         if (quantity > 0) out.push({ itemId, quantity });
       }

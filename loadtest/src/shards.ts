@@ -85,17 +85,18 @@ export class ShardReader {
     return rows.map((r) => ({ itemId: r.item_id, quantity: Number(r.quantity) }));
   }
 
-  /** The largest store id on any shard (0 when empty). */
-  async maxStoreId(): Promise<number> {
+  /** The largest store id on any shard; undefined when no shard holds a store (0 is a store id). */
+  async maxStoreId(): Promise<number | undefined> {
     const maxima = await Promise.all(
       this.#pools.map(async (pool) => {
         const { rows } = await pool.query<{ max: number | null }>(
           'SELECT max(store_id) AS max FROM store_item_totals',
         );
-        return rows[0]?.max ?? 0;
+        return rows[0]?.max ?? undefined;
       }),
     );
-    return Math.max(0, ...maxima);
+    const found = maxima.filter((m): m is number => m !== undefined);
+    return found.length === 0 ? undefined : Math.max(...found);
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,14 @@ export interface WorkloadProfile {
   readonly hours: number;
   /** PRNG seed: the same seed sends the same purchases. */
   readonly seed: number;
-  /** Store ids are storeIdBase+1 … storeIdBase+stores (0 gives the published 1 … stores). */
+  /** Store ids are storeIdBase+firstStoreNumber … storeIdBase+firstStoreNumber+stores-1. */
   readonly storeIdBase: number;
+  /**
+   * The first client's store number: 1 numbers the stores 1 … stores (the default), 0 numbers them
+   * 0 … stores-1 as the course's Java clients do (their thread index), so store 0 and customers
+   * 0 … customersPerStore-1 are sent. Optional so profiles written out before it existed stay valid.
+   */
+  readonly firstStoreNumber?: 0 | 1;
 }
 
 export const DEFAULT_PROFILE: WorkloadProfile = Object.freeze({
@@ -42,9 +48,10 @@ export const DEFAULT_PROFILE: WorkloadProfile = Object.freeze({
   hours: 9,
   seed: 6650,
   storeIdBase: 0,
+  firstStoreNumber: 1,
 });
 
-/** The API's id limit (PostgreSQL int4); custID = storeID×1000 + … must stay under it. */
+/** The API's id limit (PostgreSQL int4, ids are 0 … MAX_ID); custID = storeID×1000 + … must stay under it. */
 const MAX_ID = 2_147_483_647;
 
 /** The defaults with `overrides` applied, validated; throws RangeError naming the bad parameter. */
@@ -65,9 +72,10 @@ export function makeProfile(overrides: Partial<WorkloadProfile> = {}): WorkloadP
   check('hours', 1, 24);
   check('seed', 0, 0xffffffff);
   check('storeIdBase', 0, MAX_ID);
+  check('firstStoreNumber', 0, 1);
   if (!/^\d{8}$/.test(profile.date))
     throw new RangeError(`workload: date must be yyyyMMdd, got ${profile.date}`);
-  const lastCustomer = (profile.storeIdBase + profile.stores) * 1000 + profile.customersPerStore - 1;
+  const lastCustomer = storeIdOf(profile, profile.stores - 1) * 1000 + profile.customersPerStore - 1;
   if (lastCustomer > MAX_ID) {
     throw new RangeError(`workload: storeIdBase + stores too large, custID would reach ${lastCustomer}`);
   }
@@ -85,7 +93,7 @@ export function totalPurchases(profile: WorkloadProfile): number {
 
 /** The store id of client `index` (0-based). */
 export function storeIdOf(profile: WorkloadProfile, index: number): number {
-  return profile.storeIdBase + index + 1;
+  return profile.storeIdBase + (profile.firstStoreNumber ?? 1) + index;
 }
 
 // ---- phases ----

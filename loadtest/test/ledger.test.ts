@@ -27,6 +27,26 @@ for (const maxItemId of [100, 5_000_000]) {
   });
 }
 
+for (const maxItemId of [100, 5_000_000]) {
+  test(`store 0 and item 0 are counted like any other (${maxItemId > 2_000_000 ? 'sparse' : 'dense'} counters)`, () => {
+    const ledger = new Ledger(maxItemId);
+    ledger.add(0, [
+      { itemId: 0, quantity: 2 },
+      { itemId: 5, quantity: 1 },
+    ]);
+    ledger.add(0, [{ itemId: 0, quantity: 1 }]);
+    assert.deepEqual(ledger.stores(), [0]);
+    assert.equal(ledger.purchases(0), 2);
+    assert.equal(ledger.total(0), 4);
+    assert.equal(ledger.quantity(0, 0), 3);
+    assert.deepEqual(ledger.items(0), [
+      { itemId: 0, quantity: 3 },
+      { itemId: 5, quantity: 1 },
+    ]);
+    assert.deepEqual(ledger.topItems(0, 1), [{ itemId: 0, quantity: 3 }]);
+  });
+}
+
 test('top items: quantity descending, ties by item id ascending, at most n', () => {
   const ledger = new Ledger(1000);
   for (let item = 1; item <= 15; item++)

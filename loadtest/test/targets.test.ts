@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadLoadConfig } from '../src/config.js';
 import { resolveTargets, type StackStateView } from '../src/targets.js';
+import { storeIdOf } from '../src/workload.js';
 
 const state: StackStateView = {
   status: 'ready',
@@ -45,4 +46,16 @@ test('config: workload variables, client list, store id base', () => {
   assert.equal(loadLoadConfig({}).storeIdBase, undefined);
   assert.throws(() => loadLoadConfig({ ITEMS_PER_PURCHASE: '30' }), /ITEMS_PER_PURCHASE/);
   assert.throws(() => loadLoadConfig({ CLIENTS: '8,x' }), /CLIENTS/);
+});
+
+test('config: STORES_FROM=0 numbers the stores from 0 (as the course clients do); the default is 1', () => {
+  assert.equal(loadLoadConfig({}).profile.firstStoreNumber, 1);
+  assert.equal(loadLoadConfig({}, { stores: 256, purchasesPerHour: 20 }).profile.firstStoreNumber, 1);
+  const config = loadLoadConfig({ STORES_FROM: '0', STORE_ID_BASE: '0', STORES: '4' });
+  assert.equal(config.profile.firstStoreNumber, 0);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => storeIdOf(config.profile, i)),
+    [0, 1, 2, 3],
+  );
+  assert.throws(() => loadLoadConfig({ STORES_FROM: '2' }), /STORES_FROM/);
 });

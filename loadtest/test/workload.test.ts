@@ -13,6 +13,7 @@ import {
   purchaseOf,
   purchasePath,
   purchasesPerStore,
+  storeIdOf,
   totalPurchases,
 } from '../src/workload.js';
 
@@ -156,6 +157,36 @@ test('store ids start after storeIdBase; custID stays within the API id limit', 
   const profile = makeProfile({ stores: 4, storeIdBase: 5000 });
   assert.equal(purchaseOf(profile, 0, 0).storeId, 5001);
   assert.throws(() => makeProfile({ stores: 10, storeIdBase: 2_147_480 }), /custID/);
+  // The last store's customers reach exactly the top of the id range, and no further.
+  const top = makeProfile({ stores: 2, storeIdBase: 2_147_481, customersPerStore: 648 });
+  assert.equal(storeIdOf(top, 1) * 1000 + 647, 2_147_483_647);
+  assert.throws(() => makeProfile({ stores: 2, storeIdBase: 2_147_481, customersPerStore: 649 }), /custID/);
+});
+
+test('firstStoreNumber 0 numbers the stores from 0, as the course clients do; 1 (the default) from 1', () => {
+  assert.equal(DEFAULT_PROFILE.firstStoreNumber, 1);
+  const fromOne = makeProfile({ stores: 4 });
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => storeIdOf(fromOne, i)),
+    [1, 2, 3, 4],
+  );
+  const fromZero = makeProfile({ stores: 4, firstStoreNumber: 0 });
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => storeIdOf(fromZero, i)),
+    [0, 1, 2, 3],
+  );
+  const customers = new Set<number>();
+  for (let s = 0; s < 300; s++) {
+    const purchase = purchaseOf(fromZero, 0, s);
+    assert.equal(purchase.storeId, 0);
+    assert.ok(purchase.customerId >= 0 && purchase.customerId < 1000, String(purchase.customerId));
+    customers.add(purchase.customerId);
+  }
+  assert.ok(customers.size > 200, 'store 0 draws its customers from 0…999');
+  assert.equal(purchasePath(purchaseOf(fromZero, 0, 0)).startsWith('/purchase/0/customer/'), true);
+  const based = makeProfile({ stores: 4, firstStoreNumber: 0, storeIdBase: 1000 });
+  assert.equal(storeIdOf(based, 0), 1000);
+  assert.throws(() => makeProfile({ firstStoreNumber: 2 as 0 }), /firstStoreNumber/);
 });
 
 test('invalid parameters are rejected naming the parameter', () => {
