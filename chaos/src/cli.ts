@@ -8,7 +8,8 @@ import { ConfigError } from '@tillstream/config';
 import { generateReport } from '@tillstream/loadtest/report';
 import { REPO_ROOT } from '@tillstream/stack';
 import path from 'node:path';
-import { loadChaosConfig } from './config.js';
+import { startProvenance } from '@tillstream/loadtest/provenance';
+import { loadChaosConfig, scenarioCommand } from './config.js';
 import { runScenario } from './scenario-run.js';
 import { planScenario } from './scenarios.js';
 
@@ -16,7 +17,8 @@ const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 
 
 async function main(): Promise<number> {
   const config = loadChaosConfig();
-  const command = `SCENARIOS=${config.scenarios.join(',')} CHAOS_CLIENTS=${config.clients}${config.durationS ? ` CHAOS_DURATION_S=${config.durationS}` : ''} make chaos`;
+  // Refuse a dirty tree before any stack starts (each scenario records the tree when it starts).
+  startProvenance(REPO_ROOT, path.resolve(REPO_ROOT, config.resultsDir), config.allowDirty);
   let failed = 0;
   for (const name of config.scenarios) {
     const scenario = planScenario(name, config);
@@ -24,7 +26,7 @@ async function main(): Promise<number> {
       `[${name}] ${scenario.description}; ${scenario.durationS} s of load, ${scenario.faults.length} fault(s)`,
     );
     try {
-      const { summary, dir } = await runScenario(scenario, config, { command, log });
+      const { summary, dir } = await runScenario(scenario, config, { command: scenarioCommand(name), log });
       for (const i of summary.invariants) log(`[${name}] ${i.ok ? '✔' : '✘'} ${i.name}: ${i.detail}`);
       for (const f of summary.faults)
         log(

@@ -2,7 +2,8 @@
  * Options of `make chaos`, from the environment (parsed once, validated, frozen). Every variable is
  * documented in chaos/README.md.
  */
-import { int, list, loadConfig, z } from '@tillstream/config';
+import { bool, int, list, loadConfig, z } from '@tillstream/config';
+import { reproduceCommand } from '@tillstream/loadtest/provenance';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import type { FaultKind } from './schedule.js';
 
@@ -41,6 +42,7 @@ export function loadChaosConfig(env: NodeJS.ProcessEnv = process.env) {
       CHAOS_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
       CHAOS_DRAIN_TIMEOUT_MS: int(300_000, 1000),
       RESULTS_DIR: z.string().default('results'),
+      ALLOW_DIRTY: bool(false),
     },
     env,
     (e) => ({
@@ -64,8 +66,18 @@ export function loadChaosConfig(env: NodeJS.ProcessEnv = process.env) {
       requestTimeoutMs: e.CHAOS_REQUEST_TIMEOUT_MS,
       drainTimeoutMs: e.CHAOS_DRAIN_TIMEOUT_MS,
       resultsDir: e.RESULTS_DIR,
+      allowDirty: e.ALLOW_DIRTY,
     }),
   );
 }
 
 export type ChaosConfig = ReturnType<typeof loadChaosConfig>;
+
+/** A command that reproduces one scenario's run: that scenario and every CHAOS_* variable that was set. */
+export function scenarioCommand(scenario: ScenarioName, env: NodeJS.ProcessEnv = process.env): string {
+  const chaos = Object.keys(env)
+    .filter((name) => name.startsWith('CHAOS_') && env[name])
+    .sort()
+    .map((name) => [name, env[name]!] as const);
+  return reproduceCommand('make chaos', { SCENARIOS: scenario, ...Object.fromEntries(chaos) });
+}

@@ -7,7 +7,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { shardOfStore, type Topology } from '@tillstream/contract';
 import { renderSvg } from '@tillstream/loadtest/plots';
-import { gitInfo, machineInfo } from '@tillstream/loadtest/results';
+import { startProvenance } from '@tillstream/loadtest/provenance';
+import { machineInfo } from '@tillstream/loadtest/results';
 import { ShardReader } from '@tillstream/loadtest/shards';
 import { verifyRun, waitForDrain } from '@tillstream/loadtest/verify';
 import { storeIdOf } from '@tillstream/loadtest/workload';
@@ -86,6 +87,11 @@ export async function runScenario(
   const { network, reason } = chooseNetwork(config.kafkaNetwork, netnsAvailable(), netnsInUse());
   const cutMethod = network === 'netns' ? 'netns' : 'sigstop';
   const startedAt = new Date();
+  const provenance = startProvenance(
+    REPO_ROOT,
+    path.resolve(REPO_ROOT, config.resultsDir),
+    config.allowDirty,
+  );
   const machine = machineInfo();
   const stack = await ChaosStack.start(
     {
@@ -231,15 +237,13 @@ export async function runScenario(
     const dir = chaosDirectory(path.resolve(REPO_ROOT, config.resultsDir), scenario.name, startedAt);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    const git = gitInfo(REPO_ROOT);
     const summary: ChaosSummary = {
       kind: 'chaos',
       scenario: scenario.name,
       description: scenario.description,
       startedAt: startedAt.toISOString(),
       command: options.command,
-      commit: git.commit,
-      commitDirty: git.dirty,
+      ...provenance,
       machine,
       setup: {
         kafkaNodes: 3,

@@ -30,6 +30,8 @@ export interface ChaosSummary {
   readonly command: string;
   readonly commit: string;
   readonly commitDirty: boolean;
+  /** SHA-256 of `git diff HEAD --binary` when the tree had uncommitted changes (ALLOW_DIRTY=1). */
+  readonly diffSha256?: string;
   readonly machine: unknown;
   readonly setup: Record<string, unknown>;
   readonly load: {

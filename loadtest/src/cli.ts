@@ -29,33 +29,18 @@ async function main(): Promise<number> {
       targets,
       scenario: config.scenario,
       repoRoot: REPO_ROOT,
-      command: `node loadtest/dist/cli.js (${commandEnv()})`,
+      reproduce: {
+        target: 'node loadtest/dist/cli.js',
+        baseline: loadLoadConfig({}),
+        clientsVariable: 'STORES',
+        ...(process.env.ISOLATED === '1' ? { extra: { ISOLATED: '1' } } : {}),
+      },
     });
     console.log(formatSummaryTable(summary, dir, REPO_ROOT));
     return summary.invariantsHold || !config.verify ? 0 : 1;
   } finally {
     await cleanup();
   }
-}
-
-/** The variables that shaped this run, for the record. */
-export function commandEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const names = [
-    'STORES',
-    'PURCHASES_PER_HOUR',
-    'CUSTOMERS_PER_STORE',
-    'MAX_ITEM_ID',
-    'ITEMS_PER_PURCHASE',
-    'QUANTITY_PER_ITEM',
-    'HOURS',
-    'SEED',
-    'STORE_ID_BASE',
-    'CLIENTS',
-    'MAX_ATTEMPTS',
-    'ISOLATED',
-  ];
-  const set = names.filter((name) => env[name]).map((name) => `${name}=${env[name]}`);
-  return set.length > 0 ? set.join(' ') : 'defaults';
 }
 
 runIfEntry(import.meta.url, main);

@@ -1,6 +1,7 @@
 /**
- * results/compare/README.md: the table and plots of `make compare` (issue 10), regenerated from every
- * results/compare/<date>-<mode>-<clients>/summary.json (the latest run of each mode × clients wins).
+ * results/compare/README.md: the table and plots of `make compare`, regenerated from every
+ * results/compare/<run>/summary.json. A point (mode × clients) shows the runs of the latest
+ * `make compare` that measured it: the median of its repetitions and their spread (min–max).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,11 @@ export interface CompareRecord {
   /** stackCpuSeconds over the same interval's wall time. */
   readonly stackCoresUsed: number;
   readonly intervalMs: number;
+  /** The `make compare` invocation (its start time) this run belongs to; absent in older records. */
+  readonly batch?: string;
+  /** 1-based repetition of this mode × clients within the batch, and how many were planned. */
+  readonly repetition?: number;
+  readonly repetitions?: number;
 }
 
 export type CompareSummary = RunSummary & { readonly compare: CompareRecord };
@@ -36,6 +42,8 @@ export interface ComparePoint {
   readonly dir: string;
   readonly commit: string;
   readonly command: string;
+  /** Runs recorded without a batch form a batch of their own (their directory). */
+  readonly batch: string;
 }
 
 export function toPoint(summary: CompareSummary, dir: string): ComparePoint {
@@ -54,58 +62,140 @@ export function toPoint(summary: CompareSummary, dir: string): ComparePoint {
     dir,
     commit: summary.commit,
     command: summary.command,
+    batch: summary.compare.batch ?? dir,
   };
 }
 
-/** The latest run (directories sort by date) of each mode × clients, ordered by mode then clients. */
-export function latestPoints(points: readonly ComparePoint[], modeOrder: readonly string[]): ComparePoint[] {
-  const latest = new Map<string, ComparePoint>();
-  for (const point of [...points].sort((a, b) => a.dir.localeCompare(b.dir))) {
-    latest.set(`${point.mode}/${point.clients}`, point);
-  }
-  const rank = (mode: string) => (modeOrder.includes(mode) ? modeOrder.indexOf(mode) : modeOrder.length);
-  return [...latest.values()].sort((a, b) => rank(a.mode) - rank(b.mode) || a.clients - b.clients);
+/** The measured fields a point aggregates over its repetitions. */
+export const MEASURES = [
+  'throughput',
+  'p50Ms',
+  'p99Ms',
+  'failed',
+  'retries',
+  'drainS',
+  'cpuMsPerPurchase',
+  'coresUsed',
+] as const;
+export type Measure = (typeof MEASURES)[number];
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
 }
 
-const fixed = (value: number, digits: number) => value.toFixed(digits);
+/** One mode × clients: the runs of the latest batch that measured it. */
+export interface CompareCell {
+  readonly mode: string;
+  readonly clients: number;
+  readonly runs: readonly ComparePoint[];
+  /** null when no run has the measure (drain of a run without a check). */
+  readonly stats: Readonly<Record<Measure, Spread | null>>;
+  readonly ledgerOk: boolean;
+}
 
-export function compareTable(points: readonly ComparePoint[]): string {
+export function spread(values: readonly number[]): Spread | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+/**
+ * Groups runs by mode × clients and keeps, for each, the runs of the latest batch (batches sort by
+ * their start time, older batch-less records by directory), ordered by mode then clients.
+ */
+export function aggregatePoints(
+  points: readonly ComparePoint[],
+  modeOrder: readonly string[],
+): CompareCell[] {
+  const byCell = new Map<string, ComparePoint[]>();
+  for (const point of points) {
+    const key = `${point.mode}/${point.clients}`;
+    byCell.set(key, [...(byCell.get(key) ?? []), point]);
+  }
+  const cells: CompareCell[] = [];
+  for (const runs of byCell.values()) {
+    const latest = runs
+      .map((r) => r.batch)
+      .sort((a, b) => a.localeCompare(b))
+      .at(-1)!;
+    const kept = runs.filter((r) => r.batch === latest).sort((a, b) => a.dir.localeCompare(b.dir));
+    const stats = Object.fromEntries(
+      MEASURES.map((m) => [m, spread(kept.map((r) => r[m]).filter((v): v is number => v !== null))]),
+    ) as Record<Measure, Spread | null>;
+    cells.push({
+      mode: kept[0]!.mode,
+      clients: kept[0]!.clients,
+      runs: kept,
+      stats,
+      ledgerOk: kept.every((r) => r.ledgerOk),
+    });
+  }
+  const rank = (mode: string) => (modeOrder.includes(mode) ? modeOrder.indexOf(mode) : modeOrder.length);
+  return cells.sort((a, b) => rank(a.mode) - rank(b.mode) || a.clients - b.clients);
+}
+
+/** `median (min–max)`, or the value alone for one run. */
+export function formatSpread(value: Spread | null, format: (v: number) => string): string {
+  if (!value) return '–';
+  if (value.min === value.max) return format(value.median);
+  return `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+}
+
+const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function compareTable(cells: readonly CompareCell[]): string {
   const header =
-    '| mode | clients | throughput (purchases/s) | p50 (ms) | p99 (ms) | failed | retries | drain (s) | stack CPU (ms/purchase) | stack cores | ledger |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
-  const rows = points.map(
-    (p) =>
-      `| ${p.mode} | ${p.clients} | ${Math.round(p.throughput).toLocaleString('en-US')} | ${fixed(p.p50Ms, 1)} | ${fixed(p.p99Ms, 1)} | ${p.failed} | ${p.retries} | ${p.drainS === null ? '–' : fixed(p.drainS, 1)} | ${fixed(p.cpuMsPerPurchase, 3)} | ${fixed(p.coresUsed, 2)} | ${p.ledgerOk ? '✔' : '✘'} |`,
-  );
+    '| mode | clients | runs | throughput (purchases/s) | p50 (ms) | p99 (ms) | failed | retries | drain (s) | stack CPU (ms/purchase) | stack cores | ledger |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
+  const rows = cells.map((c) => {
+    const s = c.stats;
+    return `| ${c.mode} | ${c.clients} | ${c.runs.length} | ${formatSpread(s.throughput, thousands)} | ${formatSpread(s.p50Ms, fixed(1))} | ${formatSpread(s.p99Ms, fixed(1))} | ${formatSpread(s.failed, thousands)} | ${formatSpread(s.retries, thousands)} | ${formatSpread(s.drainS, fixed(1))} | ${formatSpread(s.cpuMsPerPurchase, fixed(3))} | ${formatSpread(s.coresUsed, fixed(2))} | ${c.ledgerOk ? '✔' : '✘'} |`;
+  });
   return [header, rule, ...rows].join('\n');
 }
 
 const base = { width: 460, height: 240, background: 'white', config: { font: 'sans-serif' } } as const;
 
-/** One line per mode of `field` against clients (log2 axis). */
+/** One line per mode through the medians of `field` against clients (log2 axis), a bar over min–max. */
 export function modeLineSpec(
-  points: readonly ComparePoint[],
-  field: keyof ComparePoint,
+  cells: readonly CompareCell[],
+  field: Measure,
   title: string,
   yTitle: string,
   logY = false,
 ): TopLevelSpec {
-  const clients = [...new Set(points.map((p) => p.clients))].sort((a, b) => a - b);
+  const clients = [...new Set(cells.map((c) => c.clients))].sort((a, b) => a - b);
+  const y = {
+    type: 'quantitative' as const,
+    title: yTitle,
+    scale: logY ? { type: 'symlog' as const } : { zero: true },
+  };
   return {
     ...base,
     title,
-    data: { values: points.map((p) => ({ mode: p.mode, clients: p.clients, value: p[field] ?? 0 })) },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: clientsAxis(clients),
-      y: {
-        field: 'value',
-        type: 'quantitative',
-        title: yTitle,
-        scale: logY ? { type: 'symlog' } : { zero: true },
-      },
-      color: { field: 'mode', type: 'nominal' },
+    data: {
+      values: cells.map((c) => ({
+        mode: c.mode,
+        clients: c.clients,
+        runs: c.runs.length,
+        value: c.stats[field]?.median ?? 0,
+        min: c.stats[field]?.min ?? 0,
+        max: c.stats[field]?.max ?? 0,
+      })),
     },
+    encoding: { x: clientsAxis(clients), color: { field: 'mode', type: 'nominal' } },
+    layer: [
+      {
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: { y: { field: 'min', ...y }, y2: { field: 'max' } },
+      },
+      { mark: { type: 'line', point: true }, encoding: { y: { field: 'value', ...y } } },
+    ],
   };
 }
 
@@ -123,7 +213,7 @@ export const COMPARE_PLOTS = [
   { file: 'cpu.svg', field: 'cpuMsPerPurchase', title: 'Stack CPU per purchase', y: 'CPU ms per purchase' },
 ] as const satisfies readonly {
   file: string;
-  field: keyof ComparePoint;
+  field: Measure;
   title: string;
   y: string;
   logY?: boolean;
@@ -145,22 +235,23 @@ export function readComparePoints(compareDir: string): ComparePoint[] {
 export async function generateCompareReport(
   compareDir: string,
   modeOrder: readonly string[],
-): Promise<ComparePoint[]> {
-  const points = latestPoints(readComparePoints(compareDir), modeOrder);
+): Promise<CompareCell[]> {
+  const cells = aggregatePoints(readComparePoints(compareDir), modeOrder);
   const plotsDir = path.join(compareDir, 'plots');
   mkdirSync(plotsDir, { recursive: true });
   for (const plot of COMPARE_PLOTS) {
     const logY = 'logY' in plot && plot.logY;
     writeFileSync(
       path.join(plotsDir, plot.file),
-      await renderSvg(modeLineSpec(points, plot.field, plot.title, plot.y, logY)),
+      await renderSvg(modeLineSpec(cells, plot.field, plot.title, plot.y, logY)),
     );
   }
-  writeFileSync(path.join(compareDir, 'README.md'), compareMarkdown(points));
-  return points;
+  writeFileSync(path.join(compareDir, 'README.md'), compareMarkdown(cells));
+  return cells;
 }
 
-export function compareMarkdown(points: readonly ComparePoint[]): string {
+export function compareMarkdown(cells: readonly CompareCell[]): string {
+  const points = cells.flatMap((c) => c.runs);
   const commits = [...new Set(points.map((p) => p.commit))].join(', ') || '–';
   const commands = [...new Set(points.map((p) => p.command))];
   return `# Baselines: kafka-sharded vs sync-db vs rabbitmq
@@ -170,9 +261,12 @@ below; do not edit by hand. The same Node load runner (CS6650 profile, closed lo
 drives each mode of the same services on this machine, and the ledger of acknowledged purchases is
 checked against the database after each run.
 
-- **kafka-sharded**: 201 after Kafka (acks=all) stored the event; a consumer group writes batches to the shards.
-- **sync-db**: 201 after the purchase's own transaction committed in one Postgres.
-- **rabbitmq**: 201 after RabbitMQ confirmed the persistent message; a consumer writes batches to one Postgres.
+- **kafka-sharded**: the designed system. 201 after Kafka (acks=all) stored the event; a consumer group
+  writes batches to the shards.
+- **sync-db**: the CS6650 assignment's first design, synchronous database writes. 201 after the
+  purchase's own transaction committed in one Postgres.
+- **rabbitmq**: the assignment's next design, RabbitMQ between the API and the writer. 201 after
+  RabbitMQ confirmed the persistent message; a consumer writes batches to one Postgres.
 
 Drain time: from the end of the load until the database held every acknowledged purchase (≈ 0 for
 sync-db, which writes in the request). Stack CPU: CPU seconds of every process the stack supervises
@@ -180,7 +274,13 @@ sync-db, which writes in the request). Stack CPU: CPU seconds of every process t
 the load to the end of the drain and ledger check, per acknowledged purchase; the load runner is not
 included.
 
-${compareTable(points)}
+Each row shows the runs of the latest \`make compare\` that measured that mode × clients
+(\`REPETITIONS\` runs per point, default 3; the repetitions of a point are separated by the runs of
+the other client counts on the same stack): the median, and in brackets the smallest and largest of
+the runs when they differ. The plots draw the median and a bar from the smallest to the largest run.
+A row with one run shows that run alone.
+
+${compareTable(cells)}
 
 | | |
 | --- | --- |

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `make compare` (issue 10): the same CS6650 workload against each MODE (kafka-sharded, sync-db,
- * rabbitmq) at each of CLIENTS, on a stack of that mode brought up for it (its own STACK_DIR and
- * ports, so the data of modes never mixes and a running development stack is left alone). After each
- * run the ledger is checked; the stack's CPU is read from /proc. Writes
- * results/compare/<date>-<mode>-<clients>/summary.json and regenerates results/compare/README.md.
+ * `make compare`: the same CS6650 workload against each MODE (kafka-sharded, sync-db, rabbitmq) at
+ * each of CLIENTS, REPETITIONS times, on a stack of that mode brought up for it (its own STACK_DIR
+ * and ports, so the data of modes never mixes and a running development stack is left alone). The
+ * repetitions of a mode run one round of every client count after another, so the runs of one point
+ * are spread over the mode's time on its stack. After each run the ledger is checked; the stack's CPU
+ * is read from /proc. Writes results/compare/<date>-<mode>-<clients>-r<n>/summary.json and
+ * regenerates results/compare/README.md.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,11 +14,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
 import { runIfEntry } from './entry.js';
-import { commandEnv } from './cli.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
-import { loadLoadConfig } from './config.js';
+import { loadLoadConfig, type LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
+import { startProvenance } from './provenance.js';
 import { executeRun } from './run.js';
 import { formatSummaryTable } from './summary-table.js';
 import type { Targets } from './targets.js';
@@ -43,6 +45,16 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
   };
 }
 
+/** The run order of one mode: `repetitions` rounds, each over every client count. */
+export function runPlan(
+  clients: readonly number[],
+  repetitions: number,
+): { clients: number; repetition: number }[] {
+  return Array.from({ length: repetitions }, (_, r) =>
+    clients.map((c) => ({ clients: c, repetition: r + 1 })),
+  ).flat();
+}
+
 export function parseModes(value: string | undefined): string[] {
   const modes = (value ?? COMPARE_MODES.join(','))
     .split(',')
@@ -63,9 +75,11 @@ export function loadCompareConfig(env: Record<string, string | undefined>) {
       COMPARE_PORT_OFFSET: int(10_000, 0, 50_000),
       COMPARE_STACK_DIR: z.string().default(path.join(REPO_ROOT, '.stack-compare')),
       COOL_DOWN_MS: int(10_000, 0, 600_000),
+      REPETITIONS: int(3, 1, 100),
     },
     env,
     (e) => ({
+      repetitions: e.REPETITIONS,
       modes: parseModes(e.MODES),
       portOffset: e.COMPARE_PORT_OFFSET,
       stackRoot: path.resolve(e.COMPARE_STACK_DIR),
@@ -109,9 +123,15 @@ function targetsOf(state: ModeState): Targets {
 async function main(): Promise<number> {
   const base = loadLoadConfig(process.env, { scenario: 'compare' });
   const config = { ...base, resultsDir: path.join(base.resultsDir, 'compare') };
-  const { modes, portOffset: offset, stackRoot, coolDownMs } = loadCompareConfig(process.env);
+  const { modes, portOffset: offset, stackRoot, coolDownMs, repetitions } = loadCompareConfig(process.env);
   const log = (line: string) => console.log(`[compare] ${line}`);
-  const command = `make compare (MODES=${modes.join(',')} ${commandEnv()})`;
+  // Refuse a dirty tree before any stack starts (each run checks again when it starts).
+  startProvenance(REPO_ROOT, path.resolve(REPO_ROOT, config.resultsDir), config.allowDirty);
+  const batch = new Date().toISOString();
+  const baseline: LoadConfig = {
+    ...loadLoadConfig({}, { scenario: 'compare' }),
+    resultsDir: config.resultsDir,
+  };
   let allHold = true;
 
   for (const mode of modes) {
@@ -124,7 +144,7 @@ async function main(): Promise<number> {
     try {
       const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as ModeState;
       const targets = targetsOf(state);
-      for (const [i, clients] of config.clients.entries()) {
+      for (const [i, { clients, repetition }] of runPlan(config.clients, repetitions).entries()) {
         if (i > 0) await sleep(coolDownMs);
         const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);
         const started = performance.now();
@@ -134,7 +154,13 @@ async function main(): Promise<number> {
           scenario: mode,
           clients,
           repoRoot: REPO_ROOT,
-          command,
+          label: `r${repetition}`,
+          reproduce: {
+            target: 'make compare',
+            baseline,
+            clientsVariable: 'CLIENTS',
+            extra: { MODES: mode, REPETITIONS: '1' },
+          },
           log,
         });
         const intervalMs = performance.now() - started;
@@ -145,6 +171,9 @@ async function main(): Promise<number> {
           stackCpuMsPerPurchase: (stackCpuSeconds * 1000) / Math.max(1, summary.load.purchases.ok),
           stackCoresUsed: stackCpuSeconds / (intervalMs / 1000),
           intervalMs,
+          batch,
+          repetition,
+          repetitions,
         };
         const file = path.join(dir, 'summary.json');
         const written = JSON.parse(readFileSync(file, 'utf8')) as object;
@@ -160,9 +189,9 @@ async function main(): Promise<number> {
     }
   }
   const compareDir = path.resolve(REPO_ROOT, config.resultsDir);
-  const points = await generateCompareReport(compareDir, COMPARE_MODES);
+  const cells = await generateCompareReport(compareDir, COMPARE_MODES);
   log(
-    `wrote ${path.relative(REPO_ROOT, path.join(compareDir, 'README.md'))} (${points.length} runs) and its plots`,
+    `wrote ${path.relative(REPO_ROOT, path.join(compareDir, 'README.md'))} (${cells.length} points) and its plots`,
   );
   return allHold ? 0 : 1;
 }

@@ -30,13 +30,26 @@ export interface LoadConfig {
   readonly clients: readonly number[];
   /** Keep the stack running after demo/experiment even if they started it. */
   readonly keepStack: boolean;
+  /** Record under results/ from a tree with uncommitted changes (the diff's hash is recorded). */
+  readonly allowDirty: boolean;
 }
 
 const optionalUrl = z.url().optional();
 
+/**
+ * `make demo`'s defaults. A demo is run by anyone on any checkout: from a tree with uncommitted
+ * changes it records the diff's hash instead of refusing.
+ */
+export const DEMO_DEFAULTS = {
+  stores: 256,
+  purchasesPerHour: 20,
+  scenario: 'demo',
+  allowDirty: true,
+} as const;
+
 export function loadLoadConfig(
   env: NodeJS.ProcessEnv = process.env,
-  defaults: Partial<WorkloadProfile> & { scenario?: string } = {},
+  defaults: Partial<WorkloadProfile> & { scenario?: string; allowDirty?: boolean } = {},
 ): Readonly<LoadConfig> {
   const base = { ...DEFAULT_PROFILE, ...defaults };
   return loadConfig(
@@ -79,6 +92,7 @@ export function loadLoadConfig(
         z.array(z.string().regex(/^\d+$/, 'a comma-separated list of client counts').transform(Number)),
       ),
       KEEP: bool(false),
+      ALLOW_DIRTY: bool(defaults.allowDirty ?? false),
     },
     env,
     (e) => ({
@@ -117,7 +131,42 @@ export function loadLoadConfig(
       gzipAboveBytes: e.CSV_GZIP_ABOVE_BYTES,
       clients: e.CLIENTS,
       keepStack: e.KEEP,
+      allowDirty: e.ALLOW_DIRTY,
     }),
     { secrets: ['apiKey'] },
   );
+}
+
+/**
+ * The variables of `config` that differ from `baseline` (what the same command with no variables
+ * set would use), for a command that reproduces a run. Store count, targets, output and secrets are
+ * left out: the caller names the client count, and the rest does not change what is measured.
+ */
+export function changedSettings(
+  config: LoadConfig,
+  baseline: LoadConfig,
+): Record<string, string | number | boolean> {
+  const pairs: [string, unknown, unknown][] = [
+    ['SCENARIO', config.scenario, baseline.scenario],
+    ['PURCHASES_PER_HOUR', config.profile.purchasesPerHour, baseline.profile.purchasesPerHour],
+    ['HOURS', config.profile.hours, baseline.profile.hours],
+    ['ITEMS_PER_PURCHASE', config.profile.itemsPerPurchase, baseline.profile.itemsPerPurchase],
+    ['QUANTITY_PER_ITEM', config.profile.quantityPerItem, baseline.profile.quantityPerItem],
+    ['MAX_ITEM_ID', config.profile.maxItemId, baseline.profile.maxItemId],
+    ['CUSTOMERS_PER_STORE', config.profile.customersPerStore, baseline.profile.customersPerStore],
+    ['PURCHASE_DATE', config.profile.date, baseline.profile.date],
+    ['SEED', config.profile.seed, baseline.profile.seed],
+    ['STORE_ID_BASE', config.storeIdBase, baseline.storeIdBase],
+    ['STORES_FROM', config.profile.firstStoreNumber, baseline.profile.firstStoreNumber],
+    ['MAX_ATTEMPTS', config.retry.maxAttempts, baseline.retry.maxAttempts],
+    ['RETRY_BASE_DELAY_MS', config.retry.baseDelayMs, baseline.retry.baseDelayMs],
+    ['RETRY_MAX_DELAY_MS', config.retry.maxDelayMs, baseline.retry.maxDelayMs],
+    ['REQUEST_TIMEOUT_MS', config.requestTimeoutMs, baseline.requestTimeoutMs],
+    ['VERIFY', config.verify, baseline.verify],
+  ];
+  const changed: Record<string, string | number | boolean> = {};
+  for (const [name, value, base] of pairs) {
+    if (value !== base && value !== undefined) changed[name] = value as string | number | boolean;
+  }
+  return changed;
 }

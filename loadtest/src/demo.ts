@@ -6,16 +6,12 @@
  * of the load runner applies (STORES, PURCHASES_PER_HOUR, …).
  */
 import { ConfigError } from '@tillstream/config';
-import { commandEnv } from './cli.js';
-import { loadLoadConfig } from './config.js';
+import { DEMO_DEFAULTS, loadLoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
 import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
 import { showStoreAnswers } from './store-answers.js';
 import { formatSummaryTable } from './summary-table.js';
-import { storeIdOf } from './workload.js';
-
-export const DEMO_DEFAULTS = { stores: 256, purchasesPerHour: 20, scenario: 'demo' } as const;
 
 async function main(): Promise<number> {
   const config = loadLoadConfig(process.env, DEMO_DEFAULTS);
@@ -27,12 +23,16 @@ async function main(): Promise<number> {
       targets: session.targets,
       scenario: config.scenario,
       repoRoot: REPO_ROOT,
-      command: `make demo (${commandEnv()})`,
+      reproduce: {
+        target: 'make demo',
+        baseline: loadLoadConfig({}, DEMO_DEFAULTS),
+        clientsVariable: 'STORES',
+      },
       log,
     });
     console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}\n`);
     if (session.targets.storeUrl) {
-      const first = storeIdOf(summary.profile, 0);
+      const first = summary.profile.storeIdBase + 1;
       const ids = [first, first + Math.floor(summary.clients / 2), first + summary.clients - 1];
       console.log('A few Store answers:');
       console.log(await showStoreAnswers(session.targets.storeUrl, [...new Set(ids)]));

@@ -8,7 +8,6 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '@tillstream/config';
-import { commandEnv } from './cli.js';
 import { loadLoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
 import { generateReport } from './report.js';
@@ -31,7 +30,11 @@ async function main(): Promise<number> {
         scenario: config.scenario,
         clients,
         repoRoot: REPO_ROOT,
-        command: `make experiment (${commandEnv()})`,
+        reproduce: {
+          target: 'make experiment',
+          baseline: loadLoadConfig({}, { scenario: 'full' }),
+          clientsVariable: 'CLIENTS',
+        },
         log,
       });
       console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}\n`);

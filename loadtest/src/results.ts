@@ -2,7 +2,6 @@
  * A run's record under results/<date>-<scenario>-<clients>/: summary.json (numbers, config, command,
  * commit, machine), requests.csv[.gz] (every attempt) and lag.csv (consumer lag over the run).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,9 +27,13 @@ export interface RunSummary {
   readonly scenario: string;
   readonly clients: number;
   readonly runId: string;
+  /** A shell command that reproduces this run (the variables that differ from its defaults). */
   readonly command: string;
+  /** HEAD when the run started. */
   readonly commit: string;
   readonly commitDirty: boolean;
+  /** SHA-256 of `git diff HEAD --binary` when the tree had uncommitted changes (ALLOW_DIRTY=1). */
+  readonly diffSha256?: string;
   readonly machine: MachineInfo;
   readonly profile: WorkloadProfile;
   readonly retry: RetryPolicy;
@@ -63,22 +66,16 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export function gitInfo(repoRoot: string): { commit: string; dirty: boolean } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
-/** results/<yyyy-mm-dd>-<scenario>-<clients>; a rerun on the same day replaces that directory. */
-export function runDirectory(resultsDir: string, scenario: string, clients: number, date: Date): string {
-  return path.join(resultsDir, `${date.toISOString().slice(0, 10)}-${scenario}-${clients}`);
+/** results/<yyyy-mm-dd>-<scenario>-<clients>[-<label>]; a rerun on the same day replaces that directory. */
+export function runDirectory(
+  resultsDir: string,
+  scenario: string,
+  clients: number,
+  date: Date,
+  label?: string,
+): string {
+  const name = `${date.toISOString().slice(0, 10)}-${scenario}-${clients}${label ? `-${label}` : ''}`;
+  return path.join(resultsDir, name);
 }
 
 export function prepareRunDirectory(dir: string): void {

@@ -4,19 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { LoadConfig } from './config.js';
+import { changedSettings, type LoadConfig } from './config.js';
 import { startLagSampler } from './consumer-lag.js';
 import { Ledger } from './ledger.js';
 import { startProgress } from './progress.js';
 import { CsvRecorder } from './records.js';
-import {
-  gitInfo,
-  machineInfo,
-  prepareRunDirectory,
-  runDirectory,
-  writeRunFiles,
-  type RunSummary,
-} from './results.js';
+import { reproduceCommand, startProvenance } from './provenance.js';
+import { machineInfo, prepareRunDirectory, runDirectory, writeRunFiles, type RunSummary } from './results.js';
 import { LoadRun } from './runner.js';
 import { ShardReader } from './shards.js';
 import type { Targets } from './targets.js';
@@ -31,22 +25,32 @@ export interface ExecuteOptions {
   readonly clients?: number;
   /** Overrides config.resultsDir (relative paths are resolved against repoRoot). */
   readonly repoRoot: string;
-  readonly command: string;
+  /** How to reproduce the run: its make target and what a bare invocation of it would use. */
+  readonly reproduce: {
+    readonly target: string;
+    readonly baseline: LoadConfig;
+    /** The variable that sets the client count: CLIENTS (experiment, compare) or STORES. */
+    readonly clientsVariable: 'CLIENTS' | 'STORES';
+    /** Variables the target itself takes (e.g. MODES), placed first. */
+    readonly extra?: Readonly<Record<string, string>>;
+  };
+  /** Appended to the run directory's name (e.g. `r2` for a repetition). */
+  readonly label?: string;
   readonly out?: NodeJS.WriteStream;
   readonly log?: (line: string) => void;
 }
 
-/**
- * The first store id above every id already on the shards, rounded up to a thousand; 0 when the
- * shards hold no store (undefined — store 0 is a store, so a maximum of 0 means "taken").
- */
-export function freshStoreIdBase(maxStoreIdOnShards: number | undefined): number {
-  return maxStoreIdOnShards === undefined ? 0 : Math.ceil((maxStoreIdOnShards + 1) / 1000) * 1000;
+/** The first store id above every id already on the shards, rounded up to a thousand (0 when empty). */
+export function freshStoreIdBase(maxStoreIdOnShards: number): number {
+  return maxStoreIdOnShards === 0 ? 0 : Math.ceil((maxStoreIdOnShards + 1) / 1000) * 1000;
 }
 
 export async function executeRun(options: ExecuteOptions): Promise<{ summary: RunSummary; dir: string }> {
   const { config, targets, scenario } = options;
   const log = options.log ?? ((line: string) => console.log(line));
+  const resultsDir = path.resolve(options.repoRoot, config.resultsDir);
+  // Before anything runs: the commit the run measures, and no run from a dirty tree into results/.
+  const provenance = startProvenance(options.repoRoot, resultsDir, config.allowDirty);
   const shards = targets.shardUrls.length > 0 ? new ShardReader(targets.shardUrls) : undefined;
   try {
     const storeIdBase = config.storeIdBase ?? (shards ? freshStoreIdBase(await shards.maxStoreId()) : 0);
@@ -55,12 +59,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       stores: options.clients ?? config.profile.stores,
       storeIdBase,
     });
-    const dir = runDirectory(
-      path.resolve(options.repoRoot, config.resultsDir),
-      scenario,
-      profile.stores,
-      new Date(),
-    );
+    const dir = runDirectory(resultsDir, scenario, profile.stores, new Date(), options.label);
     prepareRunDirectory(dir);
     const runId = randomBytes(6).toString('hex');
     const machine = machineInfo();
@@ -113,14 +112,17 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       });
     }
     const lag = (await lagSampler?.stop()) ?? [];
-    const git = gitInfo(options.repoRoot);
+    const { reproduce } = options;
     const summary: RunSummary = {
       scenario,
       clients: profile.stores,
       runId,
-      command: options.command,
-      commit: git.commit,
-      commitDirty: git.dirty,
+      command: reproduceCommand(reproduce.target, {
+        ...reproduce.extra,
+        [reproduce.clientsVariable]: profile.stores,
+        ...changedSettings(config, reproduce.baseline),
+      }),
+      ...provenance,
       machine,
       profile,
       retry: config.retry,

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareTable, latestPoints, modeLineSpec, type ComparePoint } from '../src/compare-report.js';
+import {
+  aggregatePoints,
+  compareTable,
+  formatSpread,
+  modeLineSpec,
+  spread,
+  type ComparePoint,
+} from '../src/compare-report.js';
 
-const point = (mode: string, clients: number, dir: string, throughput = 100): ComparePoint => ({
+const point = (mode: string, clients: number, dir: string, throughput = 100, batch = dir): ComparePoint => ({
   mode,
   clients,
   throughput,
@@ -17,45 +24,67 @@ const point = (mode: string, clients: number, dir: string, throughput = 100): Co
   dir,
   commit: 'abc',
   command: 'make compare',
+  batch,
 });
 
-test('the latest run of each mode × clients wins, ordered by mode then clients', () => {
-  const points = latestPoints(
+const ORDER = ['kafka-sharded', 'sync-db', 'rabbitmq'];
+
+test('each mode × clients keeps the runs of its latest batch, ordered by mode then clients', () => {
+  const cells = aggregatePoints(
     [
       point('rabbitmq', 256, '2026-01-01-rabbitmq-256', 1),
       point('sync-db', 512, '2026-01-01-sync-db-512'),
-      point('rabbitmq', 256, '2026-02-01-rabbitmq-256', 2),
+      point('rabbitmq', 256, '2026-02-01-rabbitmq-256-r1', 2, '2026-02-01T10:00:00Z'),
+      point('rabbitmq', 256, '2026-02-01-rabbitmq-256-r2', 4, '2026-02-01T10:00:00Z'),
+      point('rabbitmq', 256, '2026-02-01-rabbitmq-256-r3', 3, '2026-02-01T10:00:00Z'),
       point('kafka-sharded', 256, '2026-01-01-kafka-sharded-256'),
       point('sync-db', 256, '2026-01-01-sync-db-256'),
     ],
-    ['kafka-sharded', 'sync-db', 'rabbitmq'],
+    ORDER,
   );
   assert.deepEqual(
-    points.map((p) => `${p.mode}/${p.clients}/${p.throughput}`),
-    ['kafka-sharded/256/100', 'sync-db/256/100', 'sync-db/512/100', 'rabbitmq/256/2'],
+    cells.map((c) => `${c.mode}/${c.clients}/${c.runs.length}/${c.stats.throughput?.median}`),
+    ['kafka-sharded/256/1/100', 'sync-db/256/1/100', 'sync-db/512/1/100', 'rabbitmq/256/3/3'],
   );
+  assert.deepEqual(cells[3]!.stats.throughput, { median: 3, min: 2, max: 4 });
 });
 
-test('the table has one row per point with its measurements', () => {
-  const table = compareTable([
-    point('sync-db', 256, 'd', 1234.4),
-    { ...point('rabbitmq', 512, 'e'), drainS: null, ledgerOk: false },
-  ]);
-  const lines = table.split('\n');
+test('the spread of runs: median of odd and even counts, min and max', () => {
+  assert.deepEqual(spread([5, 1, 3]), { median: 3, min: 1, max: 5 });
+  assert.deepEqual(spread([4, 1, 3, 2]), { median: 2.5, min: 1, max: 4 });
+  assert.equal(spread([]), null);
+  assert.equal(formatSpread({ median: 2, min: 2, max: 2 }, String), '2');
+  assert.equal(formatSpread({ median: 2, min: 1, max: 3 }, String), '2 (1–3)');
+});
+
+test('the table has one row per point with the median and spread of its runs', () => {
+  const cells = aggregatePoints(
+    [
+      point('sync-db', 256, 'd', 1234.4),
+      { ...point('rabbitmq', 512, 'e1', 900, 'b'), drainS: null },
+      { ...point('rabbitmq', 512, 'e2', 1100, 'b'), drainS: null, ledgerOk: false },
+    ],
+    ORDER,
+  );
+  const lines = compareTable(cells).split('\n');
   assert.equal(lines.length, 4);
-  assert.equal(lines[2], '| sync-db | 256 | 1,234 | 10.0 | 50.0 | 0 | 2 | 1.5 | 0.250 | 1.20 | ✔ |');
-  assert.match(lines[3]!, /^\| rabbitmq \| 512 .* \| – \| .* \| ✘ \|$/);
+  assert.equal(lines[2], '| sync-db | 256 | 1 | 1,234 | 10.0 | 50.0 | 0 | 2 | 1.5 | 0.250 | 1.20 | ✔ |');
+  assert.match(lines[3]!, /^\| rabbitmq \| 512 \| 2 \| 1,000 \(900–1,100\) \| .* \| – \| .* \| ✘ \|$/);
 });
 
-test('a plot has one series per mode', () => {
-  const spec = modeLineSpec([point('a', 256, 'x', 5), point('b', 256, 'y', 7)], 'throughput', 't', 'y') as {
-    data: { values: { mode: string; value: number }[] };
+test('a plot has one series per mode through the medians, with the min–max of each point', () => {
+  const cells = aggregatePoints(
+    [point('a', 256, 'x', 5), point('b', 256, 'y1', 7, 'b'), point('b', 256, 'y2', 9, 'b')],
+    ['a', 'b'],
+  );
+  const spec = modeLineSpec(cells, 'throughput', 't', 'y') as {
+    data: { values: { mode: string; value: number; min: number; max: number }[] };
   };
   assert.deepEqual(
-    spec.data.values.map((v) => [v.mode, v.value]),
+    spec.data.values.map((v) => [v.mode, v.value, v.min, v.max]),
     [
-      ['a', 5],
-      ['b', 7],
+      ['a', 5, 5, 5],
+      ['b', 8, 7, 9],
     ],
   );
 });
