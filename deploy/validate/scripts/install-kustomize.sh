@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds kustomize from the Go module proxy into the cache, once: ~/.cache/tillstream/kustomize-<version>/kustomize.
-# Idempotent: does nothing when that binary exists. Prints its path. Used by .ci/run and by the tests
-# (deploy/validate/src/kustomize.ts), so both get the same pinned version.
+# Idempotent: does nothing when that binary exists. Prints its path. Run by the prerequisites step of
+# `make test` (scripts/prerequisites.mjs) and by the tests (deploy/validate/src/kustomize.ts), so both get
+# the same pinned version.
 set -euo pipefail
 
 KUSTOMIZE_VERSION="${KUSTOMIZE_VERSION:-v5.8.1}"
@@ -14,12 +15,10 @@ if [ -x "${KUSTOMIZE}" ]; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "kustomize ${KUSTOMIZE_VERSION} is not built and Go is not installed (apt-get install golang-go, or Go from go.dev)" >&2
-  exit 1
-fi
+# A Go new enough for the module (scripts/ensure-go.sh finds one, or fetches the pinned release).
+GO="$(bash "$(dirname "$0")/../../../scripts/ensure-go.sh")"
 
 mkdir -p "${BIN_DIR}"
 # Outside any module, so the repository's files play no part; the Go caches live outside the repo too.
-(cd "${BIN_DIR}" && GOBIN="${BIN_DIR}" GOFLAGS=-mod=mod go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}") >&2
+(cd "${BIN_DIR}" && GOBIN="${BIN_DIR}" GOFLAGS=-mod=mod "${GO}" install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}") >&2
 echo "${KUSTOMIZE}"
