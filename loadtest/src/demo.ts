@@ -12,6 +12,7 @@ import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
 import { showStoreAnswers } from './store-answers.js';
 import { formatSummaryTable } from './summary-table.js';
+import { storeIdOf } from './workload.js';
 
 async function main(): Promise<number> {
   const config = loadLoadConfig(process.env, DEMO_DEFAULTS);
@@ -32,7 +33,7 @@ async function main(): Promise<number> {
     });
     console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}\n`);
     if (session.targets.storeUrl) {
-      const first = summary.profile.storeIdBase + 1;
+      const first = storeIdOf(summary.profile, 0);
       const ids = [first, first + Math.floor(summary.clients / 2), first + summary.clients - 1];
       console.log('A few Store answers:');
       console.log(await showStoreAnswers(session.targets.storeUrl, [...new Set(ids)]));

@@ -40,9 +40,12 @@ export interface ExecuteOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The first store id above every id already on the shards, rounded up to a thousand (0 when empty). */
-export function freshStoreIdBase(maxStoreIdOnShards: number): number {
-  return maxStoreIdOnShards === 0 ? 0 : Math.ceil((maxStoreIdOnShards + 1) / 1000) * 1000;
+/**
+ * The first store id above every id already on the shards, rounded up to a thousand; 0 when the
+ * shards hold no store (undefined — store 0 is a store, so a maximum of 0 means "taken").
+ */
+export function freshStoreIdBase(maxStoreIdOnShards: number | undefined): number {
+  return maxStoreIdOnShards === undefined ? 0 : Math.ceil((maxStoreIdOnShards + 1) / 1000) * 1000;
 }
 
 export async function executeRun(options: ExecuteOptions): Promise<{ summary: RunSummary; dir: string }> {
