@@ -4,10 +4,20 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
+.PHONY: help prerequisites prerequisites-demo prerequisites-test install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# What each target needs from the machine (scripts/prerequisites.json): checked first; as root on Debian the
+# missing packages are installed, otherwise one message names them all.
+prerequisites: prerequisites-demo prerequisites-test ## Check (as root: install) every tool `make demo` and `make test` need
+
+prerequisites-demo:
+	@node scripts/prerequisites.mjs demo
+
+prerequisites-test:
+	@node scripts/prerequisites.mjs test
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -30,7 +40,7 @@ down: ## Stop exactly what `up` started
 clean: ## Stop and delete all stack data
 	@if [ -f stack/dist/cli.js ]; then $(STACK) clean; else rm -rf .stack; fi
 
-demo: ## The main job: stack up, a short phased CS6650 run, drain, ledger == shards check, results/ (KEEP=1 keeps the stack)
+demo: prerequisites-demo ## The main job: stack up, a short phased CS6650 run, drain, ledger == shards check, results/ (KEEP=1 keeps the stack)
 	node scripts/demo.mjs
 
 experiment: build ## Full CS6650 profile at CLIENTS=256,512,1024 → results/<date>-full-<n>/ and results/README.md
@@ -53,15 +63,15 @@ bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw inse
 test-unit: install ## Unit tests (no services needed)
 	node scripts/run-tests.mjs unit
 
-test-int: build ## Integration tests against the real Kafka and shards (starts the stack if needed)
+test-int: prerequisites-test build ## Integration tests against the real Kafka and shards (starts the stack if needed)
 	STACK_SERVICES=false $(STACK) up >/dev/null
 	node scripts/run-tests.mjs int
 
-test-e2e: build ## End-to-end tests of the whole pipeline
+test-e2e: prerequisites-test build ## End-to-end tests of the whole pipeline
 	STACK_SERVICES=false $(STACK) up >/dev/null
 	node scripts/run-tests.mjs e2e
 
-test: build ## Everything CI runs: lint, unit, integration and end-to-end tests
+test: prerequisites-test build ## Everything CI runs: lint, unit, integration and end-to-end tests
 	npx eslint . --max-warnings=0
 	npx prettier --check . >/dev/null
 	node scripts/run-tests.mjs unit
