@@ -6,6 +6,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { runIfEntry } from './entry.js';
+import { REPO_ROOT } from './paths.js';
 import { clientsAxis, renderSvg } from './plots.js';
 import type { RunSummary } from './results.js';
 
@@ -292,3 +294,11 @@ Runs: ${points.map((p) => `\`${p.dir}\``).join(', ') || '–'}. Commit(s): ${com
 Command(s): ${commands.map((c) => `\`${c}\``).join('; ') || '–'}.
 `;
 }
+
+// `node loadtest/dist/compare-report.js [compareDir]`: regenerates the README and plots alone.
+runIfEntry(import.meta.url, async () => {
+  const dir = path.resolve(REPO_ROOT, process.argv[2] ?? 'results/compare');
+  const cells = await generateCompareReport(dir, ['kafka-sharded', 'sync-db', 'rabbitmq']);
+  console.log(`wrote ${path.relative(REPO_ROOT, path.join(dir, 'README.md'))} (${cells.length} points)`);
+  return 0;
+});

@@ -127,6 +127,32 @@ async function lagPoints(resultsDir: string, runs: readonly RecordedRun[]): Prom
   return points;
 }
 
+/** The command of a scenario's runs: the first run's, with CLIENTS naming every plotted client count. */
+export function scenarioCommand(runs: readonly RecordedRun[]): string {
+  const command = runs[0]?.summary.command ?? '';
+  const clients = runs.map((r) => r.summary.clients).join(',');
+  return command.replace(/\bCLIENTS=\d+/, `CLIENTS=${clients}`);
+}
+
+/** One line for a directory beside the runs: what produced it, and links to its documents. */
+export function describeRecord(resultsDir: string, name: string): string {
+  if (name === 'compare') {
+    return '[compare](compare/README.md): `make compare`, the designed system and the two earlier designs on the same workload';
+  }
+  if (name === 'bench') {
+    const dir = path.join(resultsDir, name);
+    const documents = readdirSync(dir)
+      .sort()
+      .map((sub) => {
+        const doc = ['README.md', 'latest.md', 'result.md'].find((f) => existsSync(path.join(dir, sub, f)));
+        return doc ? `[${sub}](bench/${sub}/${doc})` : undefined;
+      })
+      .filter((link): link is string => link !== undefined);
+    return `[bench](bench): \`make bench\`, the component benchmarks: ${documents.join(', ')}`;
+  }
+  return `[${name}](${name})`;
+}
+
 export async function generateReport(resultsDir: string, requestedScenario?: string): Promise<string> {
   const all = latestRuns(loadRuns(resultsDir));
   const scenario = plottedScenario(all, requestedScenario);
@@ -149,7 +175,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
       `CS6650 client profile: each client is one store sending ${p.hours} "hours" × ${p.purchasesPerHour} purchases back to back, ` +
         `${p.itemsPerPurchase} items each (ids 1…${n(p.maxItemId)}, quantity ${p.quantityPerItem}), custID in the store's ${p.customersPerStore}-customer range, date ${p.date}, seed ${p.seed}; ` +
         'phases east (¼ of the clients) at once, central (¼) when a store has sent 3 hours, west (½) at 5 hours. ' +
-        `Retries: up to ${s.retry.maxAttempts} attempts with the same Idempotency-Key. Target: the native stack (${s.targets.partitions} partitions, ${s.targets.shards} shards) on ${s.machine.cpus}× ${s.machine.cpuModel}, ${s.machine.totalMemoryGiB} GiB, Node ${s.machine.node}. Command: \`${s.command}\`.`,
+        `Retries: up to ${s.retry.maxAttempts} attempts with the same Idempotency-Key. Target: the native stack (${s.targets.partitions} partitions, ${s.targets.shards} shards) on ${s.machine.cpus}× ${s.machine.cpuModel}, ${s.machine.totalMemoryGiB} GiB, Node ${s.machine.node}. Command: \`${scenarioCommand(plotted)}\` (each run's own in its summary.json).`,
       '',
       TABLE_HEAD,
       ...plotted.map(tableRow),
@@ -200,7 +226,12 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
       )
     : [];
   if (others.length > 0) {
-    parts.push('## Other records in this directory', '', ...others.sort().map((f) => `- [${f}](${f})`), '');
+    parts.push(
+      '## Other records in this directory',
+      '',
+      ...others.sort().map((f) => `- ${describeRecord(resultsDir, f)}`),
+      '',
+    );
   }
   parts.push(
     '## Reproduce',
