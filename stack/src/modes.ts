@@ -1,5 +1,5 @@
 /**
- * MODE (issue 10): what the native stack starts for the design and for the two baselines it is
+ * MODE: what the native stack starts for the design and for the two baselines it is
  * compared with. kafka-sharded (default): Kafka, SHARD_COUNT shards, the three services. sync-db: one
  * Postgres, the purchase and store services (the purchase service writes in the request; no Kafka,
  * no consumer). rabbitmq: RabbitMQ, one Postgres, the three services (the consumer reads the queue).

@@ -59,7 +59,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       /** Start Prometheus when the `prometheus` binary is installed: auto | on | off. */
       PROMETHEUS: z.enum(['auto', 'on', 'off']).default('auto'),
       PROMETHEUS_PORT: int(9090, 1024, 65000),
-      /** kafka-sharded (the design) or a baseline, sync-db | rabbitmq (issue 10; src/modes.ts). */
+      /** kafka-sharded (the design) or a baseline, sync-db | rabbitmq (src/modes.ts). */
       MODE: z.enum(STACK_MODES).default('kafka-sharded'),
       /** MODE=rabbitmq: AMQP port, Erlang distribution port and the port of the stack's own epmd. */
       RABBITMQ_PORT: int(5672, 1024, 65000),

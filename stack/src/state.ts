@@ -37,9 +37,9 @@ export interface StackState {
   }[];
   services: Record<string, { url: string; pids: number[]; restarts: number }>;
   prometheus?: { url: string; pid: number | null };
-  /** Added (issue 10): kafka-sharded, sync-db or rabbitmq; absent means kafka-sharded. */
+  /** Absent in state files written before modes existed: kafka-sharded, sync-db or rabbitmq; absent means kafka-sharded. */
   mode?: 'kafka-sharded' | 'sync-db' | 'rabbitmq';
-  /** Added (issue 10): present in MODE=rabbitmq. */
+  /** Optional field: present in MODE=rabbitmq. */
   rabbitmq?: { url: string; pid: number | null };
 }
 

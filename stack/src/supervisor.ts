@@ -40,7 +40,7 @@ const log = (line: string) =>
 
 const shards = planShards(settings);
 const needs = modeNeeds(settings.mode);
-// MODE (issue 10, src/modes.ts): the baselines run without Kafka.
+// MODE (src/modes.ts): the baselines run without Kafka.
 const nodes = needs.kafka ? planKafkaNodes(settings) : [];
 const services = settings.services.enabled ? servicePlans(settings).filter((s) => existsSync(s.entry)) : [];
 const bootstrap = bootstrapServers(settings);

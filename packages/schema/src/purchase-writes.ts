@@ -1,6 +1,6 @@
 /**
  * The write of a set of purchases into a shard: the consumer's (Kafka design) and the baseline
- * modes' (issue 10: sync-db in the purchase service, rabbitmq in the consumer) are one statement in
+ * modes' (sync-db in the purchase service, rabbitmq in the consumer) are one statement in
  * two forms, so every design has the same tables and the same dedup, and a redelivered or retried
  * purchase is counted once.
  *

@@ -65,7 +65,7 @@ const shape = {
   CONSUMER_LAG_INTERVAL_MS: int(5_000, 100, 600_000),
   /** Grace for SIGTERM: finish or abandon the batch, commit, leave the group, then exit regardless. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
-  // MODE and the rabbitmq baseline's options (issue 10): src/rabbitmq-config.ts.
+  // MODE and the rabbitmq baseline's options: src/rabbitmq-config.ts.
   ...RABBITMQ_SHAPE,
 };
 

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     'starting',
   );
   if (config.mode === 'rabbitmq') {
-    // The rabbitmq baseline (issue 10): no Kafka, no shard map.
+    // The rabbitmq baseline: no Kafka, no shard map.
     await runRabbitMqMode(config, log, createRegistry('consumer'));
     return;
   }

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS } from '@tillstream/observability';
 
-/** The consumer's metrics; names and labels are a contract with the dashboards (issue 7). */
+/** The consumer's metrics; names and labels are a contract with the dashboards (deploy/grafana). */
 export interface ConsumerMetrics {
   readonly lag: Gauge<'partition'>;
   readonly batchSize: Histogram;

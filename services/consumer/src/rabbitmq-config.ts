@@ -2,7 +2,7 @@ import { int, urlList, z } from '@tillstream/config';
 
 export type ConsumerMode = 'kafka-sharded' | 'rabbitmq';
 
-/** The options of the rabbitmq baseline (issue 10); unused in kafka-sharded mode. */
+/** The options of the rabbitmq baseline; unused in kafka-sharded mode. */
 export const RABBITMQ_SHAPE = {
   /**
    * kafka-sharded: consume the partitioned topic into the shards; rabbitmq: consume one durable queue

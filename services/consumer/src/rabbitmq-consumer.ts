@@ -27,7 +27,7 @@ export interface RabbitMqConsumer {
 const SHARD = '0';
 
 /**
- * The rabbitmq baseline's consumer (issue 10): deliveries of one durable queue (at most `prefetch`
+ * The rabbitmq baseline's consumer: deliveries of one durable queue (at most `prefetch`
  * unacknowledged) are collected into a batch, written to one Postgres in one transaction (the
  * purchase_id dedup of the Kafka design), and acknowledged only after COMMIT — one ack covering the
  * batch. A crash between the commit and the ack redelivers the batch, and the dedup makes the

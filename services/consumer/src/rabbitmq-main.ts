@@ -8,7 +8,7 @@ import { startShardProbe } from './shard-probe.js';
 import { createSingleDbWriter } from './single-db-writer.js';
 
 /**
- * The composition of MODE=rabbitmq (issue 10's baseline), called from main.ts: one queue into one
+ * The composition of MODE=rabbitmq (a baseline design), called from main.ts: one queue into one
  * Postgres (the first of SHARD_URLS); the same probes, metrics and graceful stop as the Kafka mode.
  */
 export async function runRabbitMqMode(

@@ -11,7 +11,7 @@ import {
   type TestShards,
 } from '@tillstream/stack/harness';
 
-// MODE=rabbitmq (issue 10) end to end through the built services: purchase → durable queue (publisher
+// MODE=rabbitmq end to end through the built services: purchase → durable queue (publisher
 // confirms) → consumer → one Postgres, against a real rabbitmq-server started for this file.
 // Build first: `npx tsc -b services/purchase services/consumer`.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The purchase benchmark (issue 3): the same closed-loop load against (a) a bare express route answering
+// The purchase benchmark: the same closed-loop load against (a) a bare express route answering
 // 201 and (b) the purchase service publishing to the local Kafka (acks=all), in one run on this
 // machine. Writes results/bench/purchase/<time>.{json,md} and latest.{json,md} with the command, the
 // commit and the machine beside the numbers. Target: (b)/(a) ≥ 0.8 at 256 connections, zero errors.

@@ -79,7 +79,7 @@ const shape = {
   PURCHASE_RETRY_AFTER_SECONDS: int(1, 0, 3_600),
   /** Whole graceful stop: drain HTTP, flush the batcher, disconnect the producer. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
-  // MODE and the baseline modes' options (issue 10): src/mode-config.ts.
+  // MODE and the baseline modes' options: src/mode-config.ts.
   ...BASELINE_SHAPE,
 };
 
@@ -118,7 +118,7 @@ export interface PurchaseConfig {
   };
   readonly retryAfterSeconds: number;
   readonly shutdownTimeoutMs: number;
-  /** kafka-sharded (the design), or a baseline: sync-db, rabbitmq (issue 10). */
+  /** kafka-sharded (the design), or a baseline: sync-db, rabbitmq. */
   readonly baseline: BaselineConfig;
 }
 

@@ -19,7 +19,7 @@ import { toPurchaseMessage } from './purchase-message.js';
 import type { RecentIdempotencyKeys } from './recent-keys.js';
 import { validateBody, validatePath, type PurchasePath } from './purchase-request.js';
 
-/** Largest accepted body (issue 3): a 1000-item purchase fits comfortably. */
+/** Largest accepted body: a 1000-item purchase fits comfortably. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export const PURCHASE_ROUTE = '/purchase/:storeID/customer/:custID/date/:date';

@@ -26,7 +26,7 @@ import { RecentIdempotencyKeys } from './recent-keys.js';
 async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
   const registry = createRegistry('purchase');
   const metrics = createPurchaseMetrics(registry);
-  // MODE picks Kafka (the design) or a baseline's publisher (issue 10: sync-db, rabbitmq).
+  // MODE picks Kafka (the design) or a baseline's publisher (sync-db, rabbitmq).
   const { publisher, batch } = publisherForMode(config, log, (connected) =>
     metrics.producerConnected.set(connected ? 1 : 0),
   );

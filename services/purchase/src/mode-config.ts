@@ -1,6 +1,6 @@
 import { ConfigError, int, redactUrl, urlList, z } from '@tillstream/config';
 
-/** The design (kafka-sharded) and the two baselines it is compared with (issue 10). */
+/** The design (kafka-sharded) and the two baselines it is compared with (make compare). */
 export const MODES = ['kafka-sharded', 'sync-db', 'rabbitmq'] as const;
 export type Mode = (typeof MODES)[number];
 

@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } fro
 import type { CacheResult } from './domain/query-cache.js';
 import type { ShardObserver } from './domain/shard-client.js';
 
-/** The store's metrics, named as the dashboards expect (issue 7). No label carries an id. */
+/** The store's metrics, named as the dashboards expect (deploy/grafana). No label carries an id. */
 export function createStoreMetrics(registry: Registry) {
   const registers = [registry];
   const queryDuration = new Histogram({

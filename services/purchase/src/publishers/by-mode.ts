@@ -8,7 +8,7 @@ import { SyncDbPublisher } from './sync-db.js';
 type BatchOptions = PurchaseConfig['batch'];
 
 /**
- * The publisher of the configured MODE (issue 10). The baselines publish one purchase per call, as the
+ * The publisher of the configured MODE. The baselines publish one purchase per call, as the
  * classic designs do: the batcher then acts as the pool's queue (one message per batch, as many sends
  * at once as the pool has connections or channels), keeping the in-flight limit and the timeout.
  */

@@ -24,7 +24,7 @@ export function publishOptions(message: OutgoingMessage): amqp.Options.Publish {
 }
 
 /**
- * The rabbitmq baseline (issue 10, "the classic second design"): each purchase is published to a
+ * The rabbitmq baseline (the CS6650 assignment's second design): each purchase is published to a
  * durable queue as a persistent message on a confirm channel borrowed from a pool, and `send`
  * resolves only when the broker confirmed it (for a durable queue: written to disk), so a 201 means
  * RabbitMQ holds the purchase. Consumers (services/consumer, MODE=rabbitmq) write it to Postgres.

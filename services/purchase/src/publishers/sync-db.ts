@@ -15,7 +15,7 @@ export interface SyncDbPublisherOptions {
 }
 
 /**
- * The sync-db baseline (issue 10, "the classic first design"): each purchase is written to one
+ * The sync-db baseline (the CS6650 assignment's first design): each purchase is written to one
  * Postgres inside the request — purchases, purchase_items and the store_item_totals upsert in one
  * transaction — and `send` resolves only after COMMIT, so the 201 means the row is durable. The same
  * purchase_id dedup as the Kafka design keeps Idempotency-Key retries counted once.

@@ -8,7 +8,7 @@ import {
   type TestShards,
 } from '@tillstream/stack/harness';
 
-// MODE=sync-db (issue 10): the built purchase service writes each purchase to one real Postgres in the
+// MODE=sync-db: the built purchase service writes each purchase to one real Postgres in the
 // request. Build first: `npx tsc -b services/purchase`.
 
 let shards: TestShards;
