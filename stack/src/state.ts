@@ -37,9 +37,9 @@ export interface StackState {
   }[];
   services: Record<string, { url: string; pids: number[]; restarts: number }>;
   prometheus?: { url: string; pid: number | null };
-  /** Absent in state files written before modes existed: kafka-sharded, sync-db or rabbitmq; absent means kafka-sharded. */
+  /** kafka-sharded, sync-db or rabbitmq; absent (older state files) means kafka-sharded. */
   mode?: 'kafka-sharded' | 'sync-db' | 'rabbitmq';
-  /** Optional field: present in MODE=rabbitmq. */
+  /** Present in MODE=rabbitmq. */
   rabbitmq?: { url: string; pid: number | null };
 }
 
