@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { StackSettings } from './settings.js';
+import { REPO_ROOT, type StackSettings } from './settings.js';
 
 /** A missing prerequisite, with how to get it. The CLI prints it and exits non-zero. */
 export class PrerequisiteError extends Error {
@@ -74,5 +74,48 @@ export function findPostgresBin(settings: StackSettings): string {
   if (pgConfig && existsSync(path.join(pgConfig, 'initdb'))) return pgConfig;
   throw new PrerequisiteError(
     'PostgreSQL server binaries (initdb, postgres) not found: apt-get install postgresql, or set PG_BIN_DIR',
+  );
+}
+
+/** One tool of scripts/prerequisites.json, the project's list of what each make target needs. */
+export interface ListedTool {
+  readonly id: string;
+  readonly what: string;
+  readonly why: string;
+  readonly debian?: string;
+  readonly install?: string;
+  readonly check: { readonly command?: string; readonly file?: string };
+}
+
+/** scripts/prerequisites.json of this checkout. */
+export function listedTools(file = path.join(REPO_ROOT, 'scripts', 'prerequisites.json')): ListedTool[] {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { tools: ListedTool[] }).tools;
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Fails at once, naming the Debian package, when a tool a harness is about to start is not installed, so a
+ * missing prerequisite is never discovered by a timeout. `id` is the tool's id in scripts/prerequisites.json;
+ * `file` overrides the listed path (a harness that was given another binary checks that one).
+ */
+export function requireTool(id: string, tools: ListedTool[] = listedTools(), file?: string): void {
+  const tool = tools.find((t) => t.id === id);
+  if (!tool) throw new Error(`scripts/prerequisites.json lists no tool "${id}"`);
+  const present = tool.check.command ? onPath(tool.check.command) : existsSync(file ?? tool.check.file ?? '');
+  if (present) return;
+  const how = tool.debian ? `apt-get install ${tool.debian}` : (tool.install ?? 'see the README');
+  throw new PrerequisiteError(
+    `${tool.what} is not installed (${tool.why}): ${how} — or run \`make prerequisites\` as root`,
   );
 }

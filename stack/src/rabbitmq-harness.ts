@@ -1,5 +1,5 @@
 /**
- * A throwaway RabbitMQ for `.int` tests of the rabbitmq baseline (issue 10): Debian's rabbitmq-server
+ * A throwaway RabbitMQ for `.int` tests of the rabbitmq baseline: Debian's rabbitmq-server
  * and its own epmd on free ports, data in a temporary directory, stopped and removed by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './harness.js';
 import { rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
+import { requireTool } from './prerequisites.js';
 
 export interface TestRabbitmq {
   readonly url: string;
@@ -16,6 +17,7 @@ export interface TestRabbitmq {
 }
 
 export async function startTestRabbitmq(timeoutMs = 90_000): Promise<TestRabbitmq> {
+  requireTool('rabbitmq');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tillstream-rabbitmq-'));
   const settings = { port: await freePort(), distPort: await freePort(), epmdPort: await freePort(), dir };
   const children: ChildProcess[] = [];

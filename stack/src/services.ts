@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessSpec } from './process.js';
 import { planShards } from './postgres.js';
 import { bootstrapServers } from './kafka.js';
 import { modeNeeds, modeServiceEnvironment } from './modes.js';
 import { REPO_ROOT, type StackSettings } from './settings.js';
+import { listedTools, requireTool } from './prerequisites.js';
 
 export interface ServicePlan {
   readonly name: 'purchase' | 'store' | 'consumer';
@@ -85,8 +85,7 @@ export function clockSkewEnvironments(
     const match = /^\s*(purchase|store|consumer):([+-]\d+(?:\.\d+)?[smhdy]?)\s*$/.exec(entry);
     if (!match)
       throw new Error(`STACK_FAKETIME_SERVICES: "${entry}" is not <service>:<±offset> (e.g. purchase:-1h)`);
-    if (!existsSync(library))
-      throw new Error(`STACK_FAKETIME_SERVICES needs ${library} (Debian package faketime)`);
+    requireTool('faketime', listedTools(), library);
     skews.set(match[1]!, { LD_PRELOAD: library, FAKETIME: match[2]!, FAKETIME_DONT_FAKE_MONOTONIC: '1' });
   }
   return skews;

@@ -24,7 +24,7 @@ import {
   waitForPostgres,
 } from './postgres.js';
 import { createNodeNetwork, netnsAvailable, removeNodeNetwork } from './network.js';
-import { findPostgresBin } from './prerequisites.js';
+import { findPostgresBin, requireTool } from './prerequisites.js';
 import { Supervised } from './process.js';
 import { modeNeeds, rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
 import { prometheusSpec } from './prometheus.js';
@@ -132,13 +132,17 @@ async function startAll(): Promise<void> {
     });
   }
 
-  if (needs.rabbitmq) for (const spec of rabbitmqProcesses(settings.rabbitmq)) supervise(spec);
+  if (needs.rabbitmq) {
+    requireTool('rabbitmq');
+    for (const spec of rabbitmqProcesses(settings.rabbitmq)) supervise(spec);
+  }
   const clusterIdFile = path.join(settings.stackDir, 'kafka', 'cluster-id');
   mkdirSync(path.dirname(clusterIdFile), { recursive: true });
   if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, newClusterId());
   const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
   if (needs.kafka && settings.kafka.network === 'netns') {
-    if (!netnsAvailable()) throw new Error('KAFKA_NETWORK=netns needs Linux, root and iproute2 (ip netns)');
+    requireTool('iproute2');
+    if (!netnsAvailable()) throw new Error('KAFKA_NETWORK=netns needs Linux and root (ip netns)');
     createNodeNetwork(nodes.map((n) => n.id));
   }
   for (const node of nodes) {
