@@ -14,14 +14,15 @@ if [[ -x "${dest}/promtool" ]]; then
   echo "promtool ${version} already built: ${dest}/promtool"
   exit 0
 fi
-command -v go >/dev/null || { echo "go is required (https://go.dev/dl/)" >&2; exit 1; }
+# A Go new enough for the module (scripts/ensure-go.sh finds one, or fetches the pinned release).
+go="$(bash "$(dirname "$0")/../../scripts/ensure-go.sh")"
 
 mkdir -p "${dest}"
-module_dir="$(go mod download -json "github.com/prometheus/prometheus@${module_version}" |
+module_dir="$("${go}" mod download -json "github.com/prometheus/prometheus@${module_version}" |
   sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 [[ -n "${module_dir}" ]] || { echo "could not download github.com/prometheus/prometheus@${module_version}" >&2; exit 1; }
 
 cd "${module_dir}"
-# Low priority and one package at a time: the build is long and the machine is shared.
-GOFLAGS="-buildvcs=false -mod=mod" nice -n 19 go build -p 1 -o "${dest}/promtool" ./cmd/promtool
+# At low priority: the build is long, and a developer's machine may be busy with other work.
+GOFLAGS="-buildvcs=false -mod=mod" nice -n 10 "${go}" build -o "${dest}/promtool" ./cmd/promtool
 "${dest}/promtool" --version
