@@ -39,6 +39,7 @@ const profile = makeProfile({
   hours: int('HOURS', 9),
   seed: int('SEED', 6650),
   storeIdBase: int('STORE_ID_BASE', 0),
+  firstStoreNumber: __ENV.STORES_FROM === '0' ? 0 : 1,
 });
 const target = __ENV.PURCHASE_URL || 'http://127.0.0.1:8080';
 const retry = {
