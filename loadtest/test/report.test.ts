@@ -3,7 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { generateReport, latestRuns, loadRuns, reading } from '../src/report.js';
+import {
+  describeRecord,
+  generateReport,
+  latestRuns,
+  loadRuns,
+  reading,
+  scenarioCommand,
+  type RecordedRun,
+} from '../src/report.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,4 +79,32 @@ test('the report tables the latest run per scenario and clients, plots the exper
   assert.match(lines[0]!, /1,100 purchases\/s at 256 clients to 1,200 at 512/);
   assert.ok(lines.some((l) => l.startsWith('Invariants hold')));
   assert.ok(reading(latest).some((l) => l.includes('FAILED in: 2026-01-02-demo-256')));
+});
+
+test('the lines for directories beside the runs are generated from what those directories hold', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'records-'));
+  try {
+    for (const [sub, doc] of [
+      ['purchase', 'latest.md'],
+      ['store', 'README.md'],
+      ['empty', undefined],
+    ] as const) {
+      mkdirSync(path.join(dir, 'bench', sub), { recursive: true });
+      if (doc) writeFileSync(path.join(dir, 'bench', sub, doc), '#');
+    }
+    assert.equal(
+      describeRecord(dir, 'bench'),
+      '[bench](bench): `make bench`, the component benchmarks: [purchase](bench/purchase/latest.md), [store](bench/store/README.md)',
+    );
+    assert.match(describeRecord(dir, 'compare'), /^\[compare\]\(compare\/README\.md\)/);
+    assert.equal(describeRecord(dir, 'other'), '[other](other)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a scenario's command names every plotted client count", () => {
+  const run = (clients: number) =>
+    ({ summary: { clients, command: `CLIENTS=${clients} SCENARIO=pph60 make experiment` } }) as RecordedRun;
+  assert.equal(scenarioCommand([run(256), run(512)]), 'CLIENTS=256,512 SCENARIO=pph60 make experiment');
 });
