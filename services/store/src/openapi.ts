@@ -109,6 +109,7 @@ export const openApiDocument = {
     },
     '/healthz': {
       get: {
+        operationId: 'health',
         [ADDITION]: 'operations endpoint',
         summary: 'Liveness.',
         responses: { '200': json(ref('Health'), 'The process serves HTTP.') },
@@ -116,6 +117,7 @@ export const openApiDocument = {
     },
     '/readyz': {
       get: {
+        operationId: 'ready',
         [ADDITION]: 'operations endpoint',
         summary: 'Readiness: every shard primary answers.',
         responses: {
@@ -126,6 +128,7 @@ export const openApiDocument = {
     },
     '/metrics': {
       get: {
+        operationId: 'metrics',
         [ADDITION]: 'operations endpoint',
         summary: 'Prometheus metrics of all workers.',
         responses: {
@@ -138,6 +141,7 @@ export const openApiDocument = {
     },
     '/openapi.json': {
       get: {
+        operationId: 'openapi',
         [ADDITION]: 'this document',
         summary: 'This document.',
         responses: { '200': json({ type: 'object' }, 'OpenAPI 3.0.') },
