@@ -140,11 +140,11 @@ export function aggregatePoints(
   return cells.sort((a, b) => rank(a.mode) - rank(b.mode) || a.clients - b.clients);
 }
 
-/** `median (min–max)`, or the value alone for one run. */
+/** `median (min–max)`, or the median alone when min and max read the same. */
 export function formatSpread(value: Spread | null, format: (v: number) => string): string {
   if (!value) return '–';
-  if (value.min === value.max) return format(value.median);
-  return `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+  const [median, min, max] = [format(value.median), format(value.min), format(value.max)];
+  return min === max ? median : `${median} (${min}–${max})`;
 }
 
 const fixed = (digits: number) => (value: number) => value.toFixed(digits);

@@ -55,6 +55,10 @@ test('the spread of runs: median of odd and even counts, min and max', () => {
   assert.equal(spread([]), null);
   assert.equal(formatSpread({ median: 2, min: 2, max: 2 }, String), '2');
   assert.equal(formatSpread({ median: 2, min: 1, max: 3 }, String), '2 (1–3)');
+  assert.equal(
+    formatSpread({ median: 0.02, min: 0.01, max: 0.03 }, (v) => v.toFixed(1)),
+    '0.0',
+  );
 });
 
 test('the table has one row per point with the median and spread of its runs', () => {
