@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Puts tillstream on the local cluster: imports every image k8s/overlays/local names from the Docker
+# engine (`make images` builds them; nothing is pulled) into containerd's k8s.io namespace, applies the
+# overlay with deploy/ec2/apply.sh (server-side, setup Jobs re-run), and waits until both setup Jobs
+# complete and every Deployment and StatefulSet is rolled out. Prints the seconds each stage took.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "${HERE}/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=env.sh
+source "${HERE}/env.sh"
+KUBECTL="${K8S_BIN}/kubectl"
+OVERLAY="${OVERLAY:-${REPO}/k8s/overlays/local}"
+TIMEOUT="${K8S_LOCAL_ROLLOUT_TIMEOUT:-900s}"
+export KUBECONFIG="${KUBECONFIG_ADMIN}"
+CTR=(ctr --address "${CONTAINERD_SOCKET}" -n k8s.io)
+began="${SECONDS}"
+
+mapfile -t images < <("${KUBECTL}" kustomize "${OVERLAY}" | sed -n 's/^ *image: *//p' | tr -d "'\"" | sort -u)
+missing=()
+for image in "${images[@]}"; do docker image inspect "${image}" >/dev/null 2>&1 || missing+=("${image}"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "not in the Docker engine (run make images): ${missing[*]}" >&2
+  exit 1
+fi
+for image in "${images[@]}"; do
+  docker save "${image}" | "${CTR[@]}" images import - >/dev/null
+done
+echo "images $((SECONDS - began))"
+
+began="${SECONDS}"
+KUBECTL="${KUBECTL}" bash "${REPO}/deploy/ec2/apply.sh" "${OVERLAY}" >/dev/null
+"${KUBECTL}" -n tillstream wait --for=condition=Complete job/kafka-topics job/migrate --timeout="${TIMEOUT}"
+echo "setup-jobs $((SECONDS - began))"
+for workload in $("${KUBECTL}" -n tillstream get deployments,statefulsets -o name); do
+  "${KUBECTL}" -n tillstream rollout status "${workload}" --timeout="${TIMEOUT}" >/dev/null
+done
+echo "rollout $((SECONDS - began))"

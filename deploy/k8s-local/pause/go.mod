@@ -1,0 +1,3 @@
+module tillstream.local/pause
+
+go 1.22
