@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help prerequisites prerequisites-demo prerequisites-test install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
+.PHONY: help prerequisites prerequisites-demo prerequisites-test fresh-check install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ prerequisites-demo:
 
 prerequisites-test:
 	@node scripts/prerequisites.mjs test
+
+fresh-check: ## The README's two commands in a clean Debian container with only git, make and Node → results/fresh-check/
+	bash scripts/fresh-check.sh
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
