@@ -9,7 +9,8 @@
 # `docker compose` is missing. It always talks to the engine with Debian's CLI, /usr/bin/docker: a newer
 # CLI elsewhere on PATH may refuse BuildKit builds without the buildx plugin.
 #
-# dockerd runs with runc and overlay2, logs to ${STATE_DIR}/dockerd.log, and its pid is recorded in
+# dockerd runs with runc and overlay2, publishes ports without an explicit address on 127.0.0.1 only
+# (--ip; compose names 127.0.0.1 itself, and test containers publish ports without one), logs to ${STATE_DIR}/dockerd.log, and its pid is recorded in
 # ${STATE_DIR}/dockerd.pid: that file is how `stop` knows the engine is ours. An engine that was already
 # running (a systemd unit, another session) is used and never stopped.
 set -euo pipefail
@@ -52,7 +53,7 @@ start() {
     mkdir -p "${STATE_DIR}"
     log "starting dockerd (log: ${STATE_DIR}/dockerd.log)"
     # setsid: the engine outlives the shell that started it (make, CI) until `stop`.
-    setsid /usr/sbin/dockerd --storage-driver=overlay2 --default-runtime=runc \
+    setsid /usr/sbin/dockerd --storage-driver=overlay2 --default-runtime=runc --ip=127.0.0.1 \
       --pidfile="${STATE_DIR}/dockerd.pid" >>"${STATE_DIR}/dockerd.log" 2>&1 </dev/null &
     local deadline=$((SECONDS + 60))
     until answers; do
