@@ -1,0 +1,33 @@
+// The generated documents under results/ are what their code makes of the committed records: a hand
+// edit to results/README.md or results/compare/README.md (or a record changed without regenerating
+// them) fails here. Regenerate with `npm run report -w loadtest` and `node loadtest/dist/compare-report.js`.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { generateCompareReport } from '../src/compare-report.js';
+import { COMPARE_MODES } from '../src/compare.js';
+import { REPO_ROOT } from '../src/paths.js';
+import { generateReport } from '../src/report.js';
+
+const committed = path.join(REPO_ROOT, 'results');
+const copy = mkdtempSync(path.join(os.tmpdir(), 'generated-results-'));
+cpSync(committed, copy, { recursive: true });
+after(() => rmSync(copy, { recursive: true, force: true }));
+
+test('results/README.md is exactly what loadtest/src/report.ts generates from the records', async () => {
+  const generated = await generateReport(copy);
+  assert.equal(readFileSync(path.join(committed, 'README.md'), 'utf8'), generated);
+});
+
+test('results/compare/README.md is exactly what loadtest/src/compare-report.ts generates', async () => {
+  await generateCompareReport(path.join(copy, 'compare'), COMPARE_MODES);
+  for (const file of ['README.md', 'plots/throughput.svg', 'plots/p99.svg']) {
+    assert.equal(
+      readFileSync(path.join(committed, 'compare', file), 'utf8'),
+      readFileSync(path.join(copy, 'compare', file), 'utf8'),
+      file,
+    );
+  }
+});
