@@ -8,7 +8,7 @@ import { ConfigError } from '@tillstream/config';
 import { generateReport } from '@tillstream/loadtest/report';
 import { REPO_ROOT } from '@tillstream/stack';
 import path from 'node:path';
-import { startProvenance } from '@tillstream/loadtest/provenance';
+import { DirtyTreeError, startProvenance } from '@tillstream/loadtest/provenance';
 import { loadChaosConfig, scenarioCommand } from './config.js';
 import { runScenario } from './scenario-run.js';
 import { planScenario } from './scenarios.js';
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
+    console.error(error instanceof ConfigError || error instanceof DirtyTreeError ? error.message : error);
     process.exit(2);
   },
 );

@@ -7,8 +7,8 @@
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from '@tillstream/config';
 import { loadLoadConfig } from './config.js';
+import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
 import { generateReport } from './report.js';
 import { executeRun } from './run.js';
@@ -48,10 +48,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  },
-);
+runIfEntry(import.meta.url, main);
