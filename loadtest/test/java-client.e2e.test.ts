@@ -22,8 +22,26 @@ import { REPO_ROOT } from '../src/paths.js';
 import { ShardReader } from '../src/shards.js';
 import { verifyRun, waitForDrain } from '../src/verify.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
 const MAX_OUTPUT = 64 * 1024 * 1024;
+
+/** Runs a command; a failure carries the end of its output (Maven writes its errors to stdout). */
+async function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): Promise<{ stdout: string }> {
+  try {
+    return await execFileAsync(command, args, { maxBuffer: MAX_OUTPUT, ...options });
+  } catch (error) {
+    const { stdout = '', stderr = '', code } = error as { stdout?: string; stderr?: string; code?: unknown };
+    const missing = code === 'ENOENT' ? ` (${command} is not installed)` : '';
+    throw new Error(
+      `${command} ${args.slice(0, 3).join(' ')} … failed${missing}:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`,
+      { cause: error },
+    );
+  }
+}
 
 // The phased run: 8 stores (0…7: east 2, central 2, west 4) × 9 hours × 5 purchases of 5 items from
 // 0…15, so item 0 and store 0 are common and top-10 ties are exercised.
@@ -63,37 +81,33 @@ async function generate(
   packagePrefix: string,
   extra: string[],
 ) {
-  await run(
+  await run('java', [
+    '-jar',
+    jar,
+    'generate',
+    '--generator-name',
     'java',
-    [
-      '-jar',
-      jar,
-      'generate',
-      '--generator-name',
-      'java',
-      '--library',
-      'okhttp-gson',
-      '--input-spec',
-      document,
-      '--output',
-      output,
-      '--invoker-package',
-      packagePrefix,
-      '--api-package',
-      `${packagePrefix}.api`,
-      '--model-package',
-      `${packagePrefix}.model`,
-      '--group-id',
-      'io.swagger',
-      '--artifact-id',
-      'swagger-java-client',
-      '--global-property',
-      'apiTests=false,modelTests=false,apiDocs=false,modelDocs=false',
-      '--additional-properties',
-      ['hideGenerationTimestamp=true', ...extra].join(','),
-    ],
-    { maxBuffer: MAX_OUTPUT },
-  );
+    '--library',
+    'okhttp-gson',
+    '--input-spec',
+    document,
+    '--output',
+    output,
+    '--invoker-package',
+    packagePrefix,
+    '--api-package',
+    `${packagePrefix}.api`,
+    '--model-package',
+    `${packagePrefix}.model`,
+    '--group-id',
+    'io.swagger',
+    '--artifact-id',
+    'swagger-java-client',
+    '--global-property',
+    'apiTests=false,modelTests=false,apiDocs=false,modelDocs=false',
+    '--additional-properties',
+    ['hideGenerationTimestamp=true', ...extra].join(','),
+  ]);
 }
 
 /** The ledger file: one line per acknowledged purchase, "storeID itemID:quantity …". */
@@ -123,10 +137,11 @@ function topStoresOf(ledger: Ledger, itemId: number): { storeID: number; numberO
 }
 
 test('a generated Java/OkHttp client runs the phased load with stores from 0: all 201, each purchase counted once', async (t) => {
+  await run('javac', ['-version']).catch((error: Error) => {
+    throw new Error(`the Java client test needs a JDK (Debian: openjdk-17-jdk-headless): ${error.message}`);
+  });
   const jar = await step(t, 'generator jar', async () => {
-    const { stdout } = await run(path.join(REPO_ROOT, 'scripts', 'ensure-openapi-generator.sh'), [], {
-      maxBuffer: MAX_OUTPUT,
-    });
+    const { stdout } = await run(path.join(REPO_ROOT, 'scripts', 'ensure-openapi-generator.sh'), []);
     return stdout.trim();
   });
 
@@ -162,10 +177,7 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
         `-Dmdep.outputFile=${path.join(project, 'classpath.txt')}`,
         '-Dmaven.test.skip=true',
       ],
-      {
-        maxBuffer: MAX_OUTPUT,
-        env: { ...process.env, MAVEN_OPTS: `${process.env.MAVEN_OPTS ?? ''} -Xmx384m`.trim() },
-      },
+      { env: { ...process.env, MAVEN_OPTS: `${process.env.MAVEN_OPTS ?? ''} -Xmx384m`.trim() } },
     );
     const dependencies = readFileSync(path.join(project, 'classpath.txt'), 'utf8').trim();
     return [path.join(project, 'target', 'classes'), dependencies].join(path.delimiter);
@@ -187,7 +199,7 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
         String(MAX_ITEM_ID),
         ledgerFile,
       ],
-      { maxBuffer: MAX_OUTPUT, timeout: 300_000 },
+      { timeout: 300_000 },
     );
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
       phases: number[];
@@ -250,7 +262,7 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
         'item',
         String(MAX_ITEM_ID),
       ],
-      { maxBuffer: MAX_OUTPUT, timeout: 60_000 },
+      { timeout: 60_000 },
     );
     return stdout
       .trim()
