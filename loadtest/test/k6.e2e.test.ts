@@ -1,8 +1,10 @@
 // loadtest/k6/purchases.js under the k6 shim (loadtest/src/k6-shim) against the built services on a
 // fresh topic and fresh shard databases: it must pass its thresholds, and what it wrote must be exactly
 // the purchases the shared workload module describes — the ledger the Node runner is checked against.
-// Copies of the script that build a wrong URL or a wrong body must be caught.
+// Copies of the script that build a wrong URL or a wrong body must be caught. With a k6 of the user's
+// own on PATH or in K6_BIN, the script also runs under it (`make k6`) against the same check.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,3 +149,31 @@ test('a script that sends a wrong body is caught by the ledger check', async () 
   assert.equal(report.ok, false);
   assert.ok(report.shards.mismatchCount > 0);
 });
+
+const K6_AVAILABLE = Boolean(process.env.K6_BIN) || spawnSync('sh', ['-c', 'command -v k6']).status === 0;
+
+test(
+  'under a real k6, purchases.js passes its thresholds and the shards hold exactly the workload',
+  { skip: K6_AVAILABLE ? false : 'no k6 on PATH or in K6_BIN' },
+  async () => {
+    const profile = profileAt(3000);
+    const run = spawnSync('bash', ['loadtest/k6/run.sh', '--quiet'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: {
+        ...process.env,
+        PURCHASE_URL: pipeline.targets.purchaseUrl,
+        STORES: String(profile.stores),
+        PURCHASES_PER_HOUR: String(profile.purchasesPerHour),
+        HOURS: String(profile.hours),
+        STORE_ID_BASE: String(profile.storeIdBase),
+        P99_MS: '5000',
+        SUMMARY_FILE: path.join(workdir, 'k6-summary.json'),
+      },
+    });
+    assert.equal(run.status, 0, `k6 failed:\n${run.stdout}\n${run.stderr}`);
+    const report = await verifyWorkload(profile, 60_000);
+    assert.ok(report.ok, JSON.stringify(report, null, 2));
+  },
+);
