@@ -120,6 +120,14 @@ export class MicroBatcher<T> {
     return this.heldBytes;
   }
 
+  /** True while a submission would be refused for the in-flight bounds, whatever its size. */
+  get atCapacity(): boolean {
+    return (
+      this.held >= this.options.maxInFlight ||
+      (this.held > 0 && this.heldBytes >= (this.options.maxInFlightBytes ?? Infinity))
+    );
+  }
+
   submit(item: T): Promise<void> {
     if (this.closed) return Promise.reject(new BatcherClosedError());
     if (this.held >= this.options.maxInFlight) {

@@ -56,7 +56,14 @@ const shape = {
    * holds unacknowledged at once; more are answered 503 (`in_flight_limit`). With
    * PURCHASE_MAX_CONNECTIONS it bounds a worker's memory whatever the purchases' size.
    */
-  PURCHASE_MAX_IN_FLIGHT_BYTES: int(48 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
+  PURCHASE_MAX_IN_FLIGHT_BYTES: int(24 * 1024 * 1024, 64 * 1024, 4 * 1024 * 1024 * 1024),
+  /**
+   * V8 old-space limit of each cluster worker (`--max-old-space-size`), so the garbage of a burst is
+   * collected instead of growing the heap towards V8's default, sized for the whole machine; 0 leaves
+   * it to V8 (and NODE_OPTIONS). The default fits two workers in a 512 MiB container with the default
+   * in-flight bytes. With PURCHASE_WORKERS=1 there is no worker: use NODE_OPTIONS.
+   */
+  PURCHASE_WORKER_HEAP_MB: int(96, 0, 65_536),
   /** Connections one worker accepts at once; more are closed at once (each may carry a 64 KiB body). */
   PURCHASE_MAX_CONNECTIONS: int(1_024, 1, 1_000_000),
   /** Longest a client may take to send a request's headers. */
@@ -105,6 +112,7 @@ export interface PurchaseConfig {
   readonly idempotencyKeysRemembered: number;
   readonly maxInFlight: number;
   readonly maxInFlightBytes: number;
+  readonly workerHeapMb: number;
   readonly http: {
     readonly maxConnections: number;
     readonly headersTimeoutMs: number;
@@ -148,6 +156,7 @@ export function loadPurchaseConfig(env: Record<string, string | undefined>): Rea
       idempotencyKeysRemembered: e.PURCHASE_IDEMPOTENCY_KEYS_REMEMBERED,
       maxInFlight: e.PURCHASE_MAX_IN_FLIGHT,
       maxInFlightBytes: e.PURCHASE_MAX_IN_FLIGHT_BYTES,
+      workerHeapMb: e.PURCHASE_WORKER_HEAP_MB,
       http: {
         maxConnections: e.PURCHASE_MAX_CONNECTIONS,
         headersTimeoutMs: e.PURCHASE_HEADERS_TIMEOUT_MS,

@@ -29,6 +29,8 @@ export interface PurchaseAppDeps {
   /** Publishes one message; resolves when Kafka acknowledged it (the micro-batcher in production). */
   readonly publish: (message: OutgoingMessage) => Promise<void>;
   readonly isKafkaConnected: () => boolean;
+  /** True while the publisher holds as many purchases (or bytes) as it may: new ones are refused unread. */
+  readonly isAtCapacity: () => boolean;
   readonly isStopping: () => boolean;
   readonly authenticator: ApiKeyAuthenticator;
   readonly newPurchaseId: PurchaseIdGenerator;
@@ -101,6 +103,24 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
     const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
       throw purchaseErrors.create('UNSUPPORTED_MEDIA_TYPE', 'the body must be application/json');
+    }
+    next();
+  };
+
+  // Shed load before reading the body: a refused purchase then costs no parsing (Node discards the
+  // unread body and keeps the connection), so refusals under overload do not fill the heap.
+  const admit: RequestHandler = (_req, _res, next) => {
+    if (!deps.isKafkaConnected()) {
+      metrics.rejected.inc({ reason: 'kafka_unavailable' });
+      throw purchaseErrors.create('KAFKA_UNAVAILABLE', 'Kafka is not reachable', retryAfter);
+    }
+    if (deps.isAtCapacity()) {
+      metrics.rejected.inc({ reason: 'in_flight_limit' });
+      throw purchaseErrors.create(
+        'IN_FLIGHT_LIMIT',
+        'the service holds as many purchases as it may',
+        retryAfter,
+      );
     }
     next();
   };
@@ -183,7 +203,7 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
     );
   }
 
-  app.post(PURCHASE_ROUTE, authenticate, checkPath, requireJson, parseJson, writePurchase);
+  app.post(PURCHASE_ROUTE, authenticate, checkPath, requireJson, admit, parseJson, writePurchase);
   app.all(PURCHASE_ROUTE, methodNotAllowed(['POST']));
   app.use(notFound);
   app.use(errorHandler(log));

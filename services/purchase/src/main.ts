@@ -2,6 +2,7 @@
  * The composition root: parses the config once, then in each cluster worker builds the real
  * dependencies (clock, id generator, Kafka publisher, micro-batcher, metrics) and the HTTP app.
  */
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { ConfigError } from '@tillstream/config';
 import { closeServer, listen, runService, type Stop } from '@tillstream/http-kit';
@@ -52,6 +53,7 @@ async function startWorker(config: PurchaseConfig, log: Logger): Promise<Stop> {
     log,
     publish: (message) => batcher.submit(message),
     isKafkaConnected: () => publisher.isConnected(),
+    isAtCapacity: () => batcher.atCapacity,
     isStopping: () => stopping,
     authenticator: apiKeyAuthenticator(config.apiKeys),
     newPurchaseId: purchaseIdGenerator(),
@@ -118,6 +120,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger('purchase', config.logLevel);
   log.info({ config, mode: config.baseline.mode, ...config.baseline.redacted }, 'starting');
+  if (cluster.isPrimary && config.workers > 1 && config.workerHeapMb > 0) {
+    cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`] });
+  }
   await runService({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -64,5 +64,5 @@ export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparen
 export function heldBytesOf(message: OutgoingMessage): number {
   return HELD_BYTES_PER_VALUE_BYTE * message.value.length + HELD_BYTES_PER_REQUEST;
 }
-const HELD_BYTES_PER_VALUE_BYTE = 4;
+const HELD_BYTES_PER_VALUE_BYTE = 6;
 const HELD_BYTES_PER_REQUEST = 4 * 1024;

@@ -339,10 +339,20 @@ describe('503 with Retry-After', () => {
       send: () => held,
       sizeOf: () => 1,
     });
-    const app = await startTestApp({ publish: (m) => batcher.submit(m) });
+    let submitted = 0;
+    let bothHeld!: () => void;
+    const bothSubmitted = new Promise<void>((resolve) => (bothHeld = resolve));
+    const app = await startTestApp({
+      publish: (m) => {
+        const settled = batcher.submit(m);
+        if (++submitted === 2) bothHeld();
+        return settled;
+      },
+      isAtCapacity: () => batcher.atCapacity,
+    });
     try {
       const first = [post(`${app.url}${PURCHASE_PATH}`, body), post(`${app.url}${PURCHASE_PATH}`, body)];
-      while (batcher.inFlight < 2) await new Promise((r) => setTimeout(r, 5));
+      await bothSubmitted;
       const refused = await post(`${app.url}${PURCHASE_PATH}`, body);
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '2');
@@ -355,8 +365,22 @@ describe('503 with Retry-After', () => {
     }
   });
 
+  test('at capacity the body is not even read: a malformed one gets the same 503', async () => {
+    const app = await startTestApp({ isAtCapacity: () => true });
+    try {
+      const response = await post(`${app.url}${PURCHASE_PATH}`, '{"items": [');
+      assert.equal(response.status, 503);
+      assert.equal(response.headers.get('retry-after'), '2');
+      assert.equal(((await response.json()) as { code: string }).code, 'IN_FLIGHT_LIMIT');
+      const next = await post(`${app.url}${PURCHASE_PATH}`, '{"items": [');
+      assert.equal(next.status, 503, 'the connection stays usable');
+    } finally {
+      await app.close();
+    }
+  });
+
   test('an InFlightLimitError from any publisher maps to IN_FLIGHT_LIMIT', async () => {
-    const app = await startTestApp({ publish: () => Promise.reject(new InFlightLimitError(1)) });
+    const app = await startTestApp({ publish: () => Promise.reject(new InFlightLimitError('1 purchase')) });
     try {
       const response = await post(`${app.url}${PURCHASE_PATH}`, body);
       assert.equal(response.status, 503);

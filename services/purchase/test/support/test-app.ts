@@ -58,6 +58,7 @@ export async function startTestApp(overrides: Partial<PurchaseAppDeps> & { apiKe
       published.push(message);
     },
     isKafkaConnected: () => true,
+    isAtCapacity: () => false,
     isStopping: () => false,
     authenticator: apiKeyAuthenticator(apiKeys ?? []),
     newPurchaseId: purchaseIdGenerator(
