@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   aggregatePoints,
+  batchCommand,
   compareTable,
   formatSpread,
   modeLineSpec,
@@ -23,7 +24,8 @@ const point = (mode: string, clients: number, dir: string, throughput = 100, bat
   ledgerOk: true,
   dir,
   commit: 'abc',
-  command: 'make compare',
+  commitDirty: false,
+  command: `MODES=${mode} REPETITIONS=1 CLIENTS=${clients} PURCHASES_PER_HOUR=30 make compare`,
   batch,
 });
 
@@ -91,4 +93,21 @@ test('a plot has one series per mode through the medians, with the min–max of 
       ['b', 8, 7, 9],
     ],
   );
+});
+
+test('one command names every mode, client count and the most repetitions of the points shown', () => {
+  const cells = aggregatePoints(
+    [
+      point('sync-db', 512, 'a'),
+      point('kafka-sharded', 256, 'b1', 1, 'b'),
+      point('kafka-sharded', 256, 'b2', 1, 'b'),
+      point('kafka-sharded', 512, 'c'),
+    ],
+    ORDER,
+  );
+  assert.equal(
+    batchCommand(cells),
+    'MODES=kafka-sharded,sync-db REPETITIONS=2 CLIENTS=256,512 PURCHASES_PER_HOUR=30 make compare',
+  );
+  assert.equal(batchCommand([]), '–');
 });
