@@ -238,7 +238,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
     '',
     '```sh',
     'make experiment                                   # 256, 512, 1024 clients, the full profile',
-    'CLIENTS=256,512 PURCHASES_PER_HOUR=60 make experiment   # shorter; every loadtest/README.md variable applies',
+    'SCENARIO=pph60 PURCHASES_PER_HOUR=60 make experiment   # shorter, recorded as pph60; every loadtest/README.md variable applies',
     'make demo                                         # one short run at 256 clients',
     '```',
     '',
