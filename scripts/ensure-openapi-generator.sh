@@ -24,7 +24,7 @@ fi
 echo "resolving openapi-generator-cli ${VERSION} from Maven Central into ${DIR}" >&2
 mkdir -p "${CACHE_DIR}"
 rm -rf "${DIR}.partial"
-mvn -q -B dependency:copy \
+mvn -q -B -Dstyle.color=never dependency:copy \
   "-Dartifact=org.openapitools:openapi-generator-cli:${VERSION}:jar" \
   "-DoutputDirectory=${DIR}.partial" >&2
 rm -rf "${DIR}"
