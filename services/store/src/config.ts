@@ -76,6 +76,14 @@ const shape = {
   /** How often each worker checks its shards for shard_up when idle. */
   STORE_SHARD_PROBE_INTERVAL_MS: int(5000, 100, 3_600_000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
+  /** Top-10 requests one worker answers at once; more get 503 OVERLOADED at once (bounded memory). */
+  STORE_MAX_CONCURRENT_REQUESTS: int(512, 1, 1_000_000),
+  /** Connections one worker accepts at once; more are closed at once. */
+  STORE_MAX_CONNECTIONS: int(4_096, 1, 1_000_000),
+  /** Longest a client may take to send a request's headers. */
+  STORE_HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  /** Longest a client may take to send a whole request; past it the connection closes. */
+  STORE_REQUEST_TIMEOUT_MS: int(30_000, 100, 600_000),
 };
 
 export function loadStoreConfig(env: Record<string, string | undefined> = process.env) {
@@ -114,6 +122,12 @@ export function loadStoreConfig(env: Record<string, string | undefined> = proces
       window: { windowMs: e.STORE_LATENCY_WINDOW_MS, maxSamples: e.STORE_LATENCY_WINDOW_SAMPLES },
       probeIntervalMs: e.STORE_SHARD_PROBE_INTERVAL_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      maxConcurrentRequests: e.STORE_MAX_CONCURRENT_REQUESTS,
+      http: {
+        maxConnections: e.STORE_MAX_CONNECTIONS,
+        headersTimeoutMs: e.STORE_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: Math.max(e.STORE_REQUEST_TIMEOUT_MS, e.STORE_HEADERS_TIMEOUT_MS + 1),
+      },
     };
   });
 }

@@ -16,6 +16,12 @@ export const STORE_ERRORS = {
   },
   STORE_NOT_FOUND: { status: 404, retriable: false, description: 'The store has no purchases.' },
   ITEM_NOT_FOUND: { status: 404, retriable: false, description: 'No store has sold the item.' },
+  OVERLOADED: {
+    status: 503,
+    retriable: true,
+    description:
+      'The worker is answering STORE_MAX_CONCURRENT_REQUESTS requests already; retry after Retry-After seconds.',
+  },
   SHARD_UNAVAILABLE: {
     status: 503,
     retriable: true,

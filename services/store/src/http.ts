@@ -27,6 +27,8 @@ export interface AppDeps {
   readonly httpMetrics: HttpMetrics;
   readonly metricsText: () => Promise<string>;
   readonly retryAfterSeconds: number;
+  /** Top-10 requests one worker serves at once; more are answered 503 OVERLOADED at once. */
+  readonly maxConcurrentRequests: number;
   readonly log: Logger;
 }
 
@@ -49,6 +51,28 @@ export function createApp(deps: AppDeps): Express {
       { cause: failures[0] },
     );
   };
+
+  // Bounds the work (and memory) a burst can start in this worker: queries, fan-outs, answers.
+  let active = 0;
+  app.use('/items', (_req, res, next) => {
+    if (active >= deps.maxConcurrentRequests) {
+      throw errors.create(
+        'OVERLOADED',
+        `this worker is answering ${deps.maxConcurrentRequests} requests already; retry later`,
+        { 'Retry-After': String(deps.retryAfterSeconds) },
+      );
+    }
+    active++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      active--;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  });
 
   const id = (req: Request, name: 'storeID' | 'itemID'): number => {
     const value = parseId(req.params[name]);

@@ -91,9 +91,14 @@ async function startWorker(config: StoreConfig, log: Logger): Promise<Stop> {
     httpMetrics,
     metricsText: () => metricsText(registry),
     retryAfterSeconds: config.retryAfterSeconds,
+    maxConcurrentRequests: config.maxConcurrentRequests,
     log,
   });
   const server = await listen(app, config.port, config.host);
+  // Bounds on what clients can make a worker hold: connections, and slow headers or requests.
+  server.maxConnections = config.http.maxConnections;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
   log.info({ port: config.port, host: config.host }, 'store worker listening');
 
   return async () => {

@@ -262,21 +262,61 @@ describe('store HTTP API with a failing shard', () => {
   });
 
   it('a burst of identical GETs costs one query per shard', async () => {
+    // An app of its own whose shard deadline cannot pass while the test holds the queries.
+    const burstApp = await startTestApp(shards, { timeoutMs: 600_000 });
     const gate = deferred<void>();
     for (const s of shards) {
       s.gate = gate.promise;
       s.calls.topStores = 0;
     }
-    const burst = Array.from({ length: 25 }, () => app.get('/items/top10/5'));
-    // Let every request reach the cache before the shards answer.
-    await new Promise((r) => setTimeout(r, 100));
-    gate.resolve();
-    const responses = await Promise.all(burst);
-    for (const s of shards) s.gate = undefined;
-    assert.ok(responses.every((r) => r.status === 200));
-    assert.deepEqual(
-      shards.map((s) => s.calls.topStores),
-      [1, 1, 1, 1],
-    );
+    try {
+      const burst = Array.from({ length: 25 }, () => burstApp.get('/items/top10/5'));
+      // Every request has asked the cache of every shard (25 × 4 lookups) before the shards answer.
+      await until(() => burstApp.cacheLookups().stores === 25 * shards.length);
+      gate.resolve();
+      const responses = await Promise.all(burst);
+      assert.ok(responses.every((r) => r.status === 200));
+      assert.deepEqual(
+        shards.map((s) => s.calls.topStores),
+        [1, 1, 1, 1],
+      );
+    } finally {
+      for (const s of shards) s.gate = undefined;
+      gate.resolve();
+      await burstApp.close();
+    }
   });
 });
+
+describe('concurrency cap', () => {
+  it('past STORE_MAX_CONCURRENT_REQUESTS a request gets 503 OVERLOADED at once; a slot frees when one ends', async () => {
+    const shards = Array.from({ length: 4 }, () => new MemoryShard());
+    shards[shardOfStore(7, topology)]!.add(7, 1, 3);
+    const gate = deferred<void>();
+    for (const s of shards) s.gate = gate.promise;
+    const app = await startTestApp(shards, { maxConcurrentRequests: 2, timeoutMs: 600_000 });
+    try {
+      const held = [app.get('/items/store/7'), app.get('/items/top10/1')];
+      await until(() => app.cacheLookups().items === 1 && app.cacheLookups().stores === 4);
+      const refused = await app.get('/items/store/7');
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get('retry-after'), '2');
+      assert.equal((await body(refused)).code, 'OVERLOADED');
+      assert.equal((await app.get('/healthz')).status, 200, 'probes are not capped');
+      gate.resolve();
+      assert.deepEqual(
+        (await Promise.all(held)).map((r) => r.status),
+        [200, 200],
+      );
+      assert.equal((await app.get('/items/store/7')).status, 200, 'slots are released');
+    } finally {
+      gate.resolve();
+      await app.close();
+    }
+  });
+});
+
+/** Resolves once `condition` holds, checking after each turn of the event loop (no timed guess). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}

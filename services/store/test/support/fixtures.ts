@@ -42,17 +42,31 @@ export function shardClients(
   );
 }
 
+/** A QueryCache that counts lookups, so a test can wait until requests have reached it. */
+export class CountingCache<T> extends QueryCache<T> {
+  lookups = 0;
+  override get(key: string, load: () => Promise<T>) {
+    this.lookups++;
+    return super.get(key, load);
+  }
+}
+
 export function storeQueries(
   shards: readonly ShardClient[],
-  options: { ttlMs?: number; partitionCount?: number; onCache?: (result: CacheResult) => void } = {},
+  options: {
+    ttlMs?: number;
+    partitionCount?: number;
+    onCache?: (result: CacheResult) => void;
+    caches?: { items: QueryCache<ItemCount[]>; stores: QueryCache<StoreCount[]> };
+  } = {},
 ) {
   const cache = { ttlMs: options.ttlMs ?? 0, maxEntries: 1000 };
   const now = () => performance.now();
   return createStoreQueries({
     shards,
     partitionCount: options.partitionCount ?? 12,
-    itemsCache: new QueryCache<ItemCount[]>(cache, now),
-    storesCache: new QueryCache<StoreCount[]>(cache, now),
+    itemsCache: options.caches?.items ?? new QueryCache<ItemCount[]>(cache, now),
+    storesCache: options.caches?.stores ?? new QueryCache<StoreCount[]>(cache, now),
     onCache: options.onCache ?? (() => undefined),
   });
 }

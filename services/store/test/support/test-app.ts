@@ -4,18 +4,30 @@ import { createHttpMetrics, createLogger, createRegistry, metricsText } from '@t
 import type { ShardRepository } from '../../src/domain/shard-client.js';
 import { createApp } from '../../src/http.js';
 import { createStoreMetrics } from '../../src/metrics.js';
-import { shardClients, storeQueries } from './fixtures.js';
+import type { ItemCount, StoreCount } from '../../src/domain/top-lists.js';
+import { CountingCache, shardClients, storeQueries } from './fixtures.js';
 
 /** The real HTTP app on port 0 over the given shard repositories. */
 export async function startTestApp(
   primaries: readonly ShardRepository[],
-  options: { ttlMs?: number; timeoutMs?: number; replicas?: readonly (ShardRepository | undefined)[] } = {},
+  options: {
+    ttlMs?: number;
+    timeoutMs?: number;
+    replicas?: readonly (ShardRepository | undefined)[];
+    maxConcurrentRequests?: number;
+  } = {},
 ) {
   const registry = createRegistry('store');
   const storeMetrics = createStoreMetrics(registry);
   storeMetrics.initialise(primaries.length);
   const shards = shardClients(primaries, { ...options, observer: storeMetrics.observer });
-  const queries = storeQueries(shards, { ttlMs: options.ttlMs ?? 0, onCache: storeMetrics.cacheRequest });
+  const cache = { ttlMs: options.ttlMs ?? 0, maxEntries: 1000 };
+  const now = () => performance.now();
+  const caches = {
+    items: new CountingCache<ItemCount[]>(cache, now),
+    stores: new CountingCache<StoreCount[]>(cache, now),
+  };
+  const queries = storeQueries(shards, { onCache: storeMetrics.cacheRequest, caches });
   const app = createApp({
     queries,
     readiness: async () => {
@@ -26,6 +38,7 @@ export async function startTestApp(
     httpMetrics: createHttpMetrics(registry),
     metricsText: () => metricsText(registry),
     retryAfterSeconds: 2,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? 1_000,
     log: createLogger('store', 'silent'),
   });
   const server: Server = await listen(app, 0, '127.0.0.1');
@@ -34,6 +47,8 @@ export async function startTestApp(
     base,
     registry,
     get: (path: string, init?: RequestInit) => fetch(`${base}${path}`, init),
+    /** Lookups the requests so far made in the answer caches (items, stores). */
+    cacheLookups: () => ({ items: caches.items.lookups, stores: caches.stores.lookups }),
     close: () => closeServer(server, 100),
   };
 }
