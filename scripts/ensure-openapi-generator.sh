@@ -24,9 +24,10 @@ fi
 echo "resolving openapi-generator-cli ${VERSION} from Maven Central into ${DIR}" >&2
 mkdir -p "${CACHE_DIR}"
 rm -rf "${DIR}.partial"
+# Maven's -q output still carries colour resets; strip them (pipefail keeps Maven's exit status).
 mvn -q -B -Dstyle.color=never dependency:copy \
   "-Dartifact=org.openapitools:openapi-generator-cli:${VERSION}:jar" \
-  "-DoutputDirectory=${DIR}.partial" >&2
+  "-DoutputDirectory=${DIR}.partial" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
 rm -rf "${DIR}"
 mv "${DIR}.partial" "${DIR}"
 echo "${JAR}"
