@@ -153,10 +153,40 @@ export function describeRecord(resultsDir: string, name: string): string {
   return `[${name}](${name})`;
 }
 
+/** The plot files of a scenario, relative to results/plots/. */
+export function scenarioPlots(scenario: string): string[] {
+  return ['throughput', 'latency', 'lag'].map((kind) => `${scenario}-${kind}.svg`);
+}
+
+/** Writes results/plots/<scenario>-{throughput,latency,lag}.svg from the scenario's latest runs. */
+async function writeScenarioPlots(resultsDir: string, runs: readonly RecordedRun[]): Promise<void> {
+  const points: RunPoint[] = runs.map((r) => ({
+    clients: r.summary.clients,
+    throughput: r.summary.load.throughputPerSecond,
+    meanMs: r.summary.load.latency.meanMs,
+    medianMs: r.summary.load.latency.medianMs,
+    p95Ms: r.summary.load.latency.p95Ms,
+    p99Ms: r.summary.load.latency.p99Ms,
+  }));
+  const plotsDir = path.join(resultsDir, 'plots');
+  mkdirSync(plotsDir, { recursive: true });
+  const [throughput, latency, lag] = scenarioPlots(runs[0]!.summary.scenario);
+  writeFileSync(path.join(plotsDir, throughput!), await renderSvg(throughputSpec(points)));
+  writeFileSync(path.join(plotsDir, latency!), await renderSvg(latencySpec(points)));
+  writeFileSync(path.join(plotsDir, lag!), await renderSvg(lagSpec(await lagPoints(resultsDir, runs))));
+}
+
 export async function generateReport(resultsDir: string, requestedScenario?: string): Promise<string> {
   const all = latestRuns(loadRuns(resultsDir));
   const scenario = plottedScenario(all, requestedScenario);
   const plotted = all.filter((r) => r.summary.scenario === scenario);
+  // Every scenario's plots (not only the one shown here), so that each committed plot is regenerated.
+  for (const name of new Set(all.map((r) => r.summary.scenario).filter((s) => s !== 'demo'))) {
+    await writeScenarioPlots(
+      resultsDir,
+      all.filter((r) => r.summary.scenario === name),
+    );
+  }
   const parts: string[] = [
     '# Results',
     '',
@@ -181,24 +211,9 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
       ...plotted.map(tableRow),
       '',
     );
-    const points: RunPoint[] = plotted.map((r) => ({
-      clients: r.summary.clients,
-      throughput: r.summary.load.throughputPerSecond,
-      meanMs: r.summary.load.latency.meanMs,
-      medianMs: r.summary.load.latency.medianMs,
-      p95Ms: r.summary.load.latency.p95Ms,
-      p99Ms: r.summary.load.latency.p99Ms,
-    }));
-    const plotsDir = path.join(resultsDir, 'plots');
-    mkdirSync(plotsDir, { recursive: true });
-    const plots: [string, string][] = [
-      [`${scenario}-throughput.svg`, await renderSvg(throughputSpec(points))],
-      [`${scenario}-latency.svg`, await renderSvg(latencySpec(points))],
-      [`${scenario}-lag.svg`, await renderSvg(lagSpec(await lagPoints(resultsDir, plotted)))],
-    ];
-    for (const [file, svg] of plots) writeFileSync(path.join(plotsDir, file), svg);
+    const plots = scenarioPlots(scenario);
     parts.push(
-      ...plots.map(([file]) => `![${file}](plots/${file})`),
+      ...plots.map((file) => `![${file}](plots/${file})`),
       '',
       '### Reading',
       '',

@@ -1,8 +1,9 @@
 // The generated documents under results/ are what their code makes of the committed records: a hand
 // edit to results/README.md or results/compare/README.md (or a record changed without regenerating
-// them) fails here. Regenerate with `npm run report -w loadtest` and `node loadtest/dist/compare-report.js`.
+// them) fails here, and so does a committed plot no code writes. Regenerate with
+// `npm run report -w loadtest` and `node loadtest/dist/compare-report.js`.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -16,9 +17,20 @@ const copy = mkdtempSync(path.join(os.tmpdir(), 'generated-results-'));
 cpSync(committed, copy, { recursive: true });
 after(() => rmSync(copy, { recursive: true, force: true }));
 
-test('results/README.md is exactly what loadtest/src/report.ts generates from the records', async () => {
+test('results/README.md and results/plots/ are exactly what loadtest/src/report.ts generates', async () => {
+  rmSync(path.join(copy, 'plots'), { recursive: true, force: true });
   const generated = await generateReport(copy);
   assert.equal(readFileSync(path.join(committed, 'README.md'), 'utf8'), generated);
+  // Every committed plot is regenerated, and identical.
+  const plots = readdirSync(path.join(committed, 'plots')).sort();
+  assert.deepEqual(readdirSync(path.join(copy, 'plots')).sort(), plots);
+  for (const file of plots) {
+    assert.equal(
+      readFileSync(path.join(committed, 'plots', file), 'utf8'),
+      readFileSync(path.join(copy, 'plots', file), 'utf8'),
+      file,
+    );
+  }
 });
 
 test('results/compare/README.md is exactly what loadtest/src/compare-report.ts generates', async () => {
