@@ -31,6 +31,19 @@ const responseMsg = (description: string, headers?: Record<string, unknown>, add
   content: { 'application/json': { schema: { $ref: '#/components/schemas/ResponseMsg' } } },
 });
 
+/**
+ * A response for every status of the error table that the document does not describe by name, so a
+ * new code with a new status is documented (as an addition) the moment it is added to the table.
+ */
+function otherErrorResponses(described: readonly number[]) {
+  const statuses = [...new Set(Object.values(PURCHASE_ERRORS).map((spec) => spec.status))];
+  return Object.fromEntries(
+    statuses
+      .filter((status) => !described.includes(status))
+      .map((status) => [String(status), responseMsg(`${codesOf(status)}.`, undefined, 'error table')]),
+  );
+}
+
 /** The codes of an HTTP status, as the service's error table lists them. */
 function codesOf(status: number): string {
   return Object.entries(PURCHASE_ERRORS)
@@ -92,6 +105,7 @@ export function openApiDocument() {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Purchase' } } },
           },
           responses: {
+            ...otherErrorResponses([400, 401, 404, 405, 413, 415, 422, 500, 503]),
             '201': {
               description: 'Write successful',
               'x-tillstream-content': {
