@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLoadConfig } from './config.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
+import { startProvenance } from './provenance.js';
 import { generateReport } from './report.js';
 import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
@@ -18,6 +19,8 @@ import { formatSummaryTable } from './summary-table.js';
 async function main(): Promise<number> {
   const config = loadLoadConfig(process.env, { scenario: 'full' });
   const log = (line: string) => console.log(`[experiment] ${line}`);
+  // Refuse a dirty tree before the stack starts (each run checks again when it starts).
+  startProvenance(REPO_ROOT, path.resolve(REPO_ROOT, config.resultsDir), config.allowDirty);
   const session = await openStackSession(config, log);
   let allHold = true;
   try {
