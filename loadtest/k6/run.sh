@@ -2,7 +2,7 @@
 # Runs loadtest/k6/purchases.js with the user's own k6 (K6_BIN, or `k6` on PATH) against the local
 # stack (or PURCHASE_URL). The project neither downloads nor builds k6.
 #   PROMETHEUS_RW=1   also stream k6's metrics to the stack's Prometheus (remote-write receiver)
-#   SUMMARY_FILE=…    where the JSON end-of-test summary goes (default results/k6-summary.json)
+#   SUMMARY_FILE=…    where the JSON end-of-test summary goes (default .stack/k6-summary.json: a k6 run is not a recorded result)
 # Every workload variable of the Node runner applies (STORES, PURCHASES_PER_HOUR, …), plus P99_MS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +29,7 @@ if [ -z "${PURCHASE_URL:-}" ] && [ -f .stack/state.json ]; then
   export PURCHASE_URL
 fi
 
-summary="${SUMMARY_FILE:-results/k6-summary.json}"
+summary="${SUMMARY_FILE:-.stack/k6-summary.json}"
 mkdir -p "$(dirname "${summary}")"
 args=(run --summary-export "${summary}")
 if [ "${PROMETHEUS_RW:-0}" = "1" ]; then
