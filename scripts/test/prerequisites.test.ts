@@ -74,7 +74,14 @@ describe('the prerequisites list', () => {
 
 describe('missingFor', () => {
   const everything = fakeIo({
-    commands: { java: 'openjdk version "17.0.15" 2025-04-15', mvn: '', ip: '', promtool: '', shellcheck: '' },
+    commands: {
+      java: 'openjdk version "17.0.15" 2025-04-15',
+      javac: '',
+      mvn: '',
+      ip: '',
+      promtool: '',
+      shellcheck: '',
+    },
     files: [
       '/usr/lib/postgresql/15/bin/initdb',
       '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
@@ -96,7 +103,7 @@ describe('missingFor', () => {
     });
     const missing = prerequisites.missingFor('test', tools, io) as { tool: Tool; detail: string }[];
     const byId = new Map(missing.map((m) => [m.tool.id, m.detail]));
-    assert.deepEqual([...byId.keys()].sort(), ['faketime', 'java', 'maven', 'node']);
+    assert.deepEqual([...byId.keys()].sort(), ['faketime', 'java', 'jdk', 'maven', 'node']);
     assert.match(byId.get('java')!, /11 is older than 17/);
     assert.match(byId.get('node')!, /18\.19\.0 is older than 20\.11/);
   });
