@@ -5,3 +5,4 @@ export * from './kafka.js';
 export * from './postgres.js';
 export * from './services.js';
 export * from './network.js';
+export { findPostgresBin } from './prerequisites.js';

@@ -70,6 +70,85 @@ export function shardIdentityProblems(
   return problems;
 }
 
+export interface ShardIdentityVerifierOptions {
+  readonly expected: Topology;
+  /** Reads entry i's identity row (undefined: none); rejects when the shard cannot be reached. */
+  readonly read: (entry: number) => Promise<ShardIdentity | undefined>;
+  readonly label?: (entry: number) => string;
+}
+
+/**
+ * Checks shards one at a time, each once: at start for every shard that answers, and later, before
+ * its first use, for a shard that was down at start — so one unreachable shard neither stops the
+ * service from starting nor is ever used unchecked. Entries agree on one cluster id (the first one
+ * verified). `verify` rejects with a ShardIdentityError on a mismatch, or with the read's error.
+ */
+export function createShardIdentityVerifier(options: ShardIdentityVerifierOptions) {
+  const { expected, read, label } = options;
+  const verified = new Map<number, ShardIdentity>();
+  const pending = new Map<number, Promise<void>>();
+
+  async function check(entry: number): Promise<void> {
+    const identity = await read(entry);
+    const known = [...verified.values()][0];
+    // The entries not read yet stand in as the shards of their positions.
+    const found = Array.from({ length: expected.shardCount }, (_, i): ShardIdentity | undefined =>
+      i === entry
+        ? identity
+        : (verified.get(i) ?? {
+            clusterId: known?.clusterId ?? identity?.clusterId ?? '',
+            shardIndex: i,
+            ...expected,
+          }),
+    );
+    assertShardIdentities(found, expected, label);
+    verified.set(entry, identity!);
+  }
+
+  return {
+    verify(entry: number): Promise<void> {
+      if (verified.has(entry)) return Promise.resolve();
+      let promise = pending.get(entry);
+      if (promise === undefined) {
+        promise = check(entry).finally(() => pending.delete(entry));
+        pending.set(entry, promise);
+      }
+      return promise;
+    },
+    /**
+     * Checks every entry; resolves with the entries that could not be read (checked later, on first
+     * use). Rejects with a ShardIdentityError listing every problem found.
+     */
+    async verifyAll(): Promise<{ unreachable: { entry: number; error: Error }[] }> {
+      const entries = Array.from({ length: expected.shardCount }, (_, entry) => entry);
+      const results = await Promise.allSettled(entries.map((entry) => read(entry)));
+      const firstRead = results.find(
+        (r): r is PromiseFulfilledResult<ShardIdentity> => r.status === 'fulfilled' && r.value !== undefined,
+      );
+      const clusterId = [...verified.values()][0]?.clusterId ?? firstRead?.value.clusterId ?? '';
+      const found = results.map((r, entry) =>
+        r.status === 'fulfilled'
+          ? r.value
+          : (verified.get(entry) ?? { clusterId, shardIndex: entry, ...expected }),
+      );
+      assertShardIdentities(found, expected, label);
+      results.forEach((r, entry) => {
+        if (r.status === 'fulfilled') verified.set(entry, r.value!);
+      });
+      return {
+        unreachable: results.flatMap((r, entry) =>
+          r.status === 'rejected' ? [{ entry, error: r.reason as Error }] : [],
+        ),
+      };
+    },
+    clusterId(): string | undefined {
+      return [...verified.values()][0]?.clusterId;
+    },
+  };
+}
+
+export type ShardIdentityVerifier = ReturnType<typeof createShardIdentityVerifier>;
+
 /** Throws a ShardIdentityError unless every entry is the shard its position says. */
 export function assertShardIdentities(
   found: readonly (ShardIdentity | undefined)[],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   ShardIdentityError,
   assertShardIdentities,
+  createShardIdentityVerifier,
   shardIdentityProblems,
   type ShardIdentity,
 } from '../src/shard-identity.js';
@@ -72,4 +73,46 @@ test('a shard of another cluster and a shard without identity are refused', () =
     assert.equal(caught.code, 'SHARD_IDENTITY_MISMATCH');
     assert.equal(caught.problems.length, 2);
   }
+});
+
+test('the verifier checks the shards that answer at start, and a shard that was down before its first use', async () => {
+  const rows = new Map<number, ShardIdentity | undefined>([0, 1, 2, 3].map((i) => [i, shard(i)]));
+  let down = new Set([2]);
+  const reads: number[] = [];
+  const verifier = createShardIdentityVerifier({
+    expected: topology,
+    read: async (entry) => {
+      reads.push(entry);
+      if (down.has(entry)) throw new Error('ECONNREFUSED');
+      return rows.get(entry);
+    },
+  });
+  const { unreachable } = await verifier.verifyAll();
+  assert.deepEqual(
+    unreachable.map((u) => u.entry),
+    [2],
+  );
+  await verifier.verify(0);
+  assert.deepEqual(reads, [0, 1, 2, 3], 'a verified shard is not read again');
+  await assert.rejects(verifier.verify(2), /ECONNREFUSED/);
+  down = new Set();
+  rows.set(2, shard(2, { clusterId: '00000000-0000-4000-8000-000000000000' }));
+  await assert.rejects(verifier.verify(2), /mixes shards of different clusters/);
+  rows.set(2, shard(2));
+  await verifier.verify(2);
+  assert.equal(verifier.clusterId(), cluster);
+});
+
+test('the verifier refuses swapped shards at start, naming both', async () => {
+  const order = [0, 3, 2, 1];
+  const verifier = createShardIdentityVerifier({
+    expected: topology,
+    read: async (entry) => shard(order[entry]!),
+  });
+  await assert.rejects(verifier.verifyAll(), (error: unknown) => {
+    assert.ok(error instanceof ShardIdentityError);
+    assert.equal(error.problems.length, 2);
+    assert.match(error.problems[0]!, /entry 1 .* is shard 3, not shard 1/);
+    return true;
+  });
 });

@@ -103,6 +103,11 @@ export async function claimShardIdentities(
   return written as ShardIdentity[];
 }
 
+/** The identity row of the shard database at `url` (one short-lived connection). */
+export function readShardIdentityAt(url: string): Promise<ShardIdentity | undefined> {
+  return withClient(url, readShardIdentity);
+}
+
 /** Reads every shard's identity and checks it against SHARD_URLS and KAFKA_PARTITIONS. */
 export async function checkShardIdentities(
   urls: readonly string[],

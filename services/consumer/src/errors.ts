@@ -70,6 +70,12 @@ export const CONSUMER_ERRORS = {
     description:
       'The shard’s offsets for a partition belong to another incarnation of the topic (its Kafka topic id changed: deleted and created again) or lie beyond the partition’s log end. The partition stops (consumer_partition_blocked) and is checked again periodically; it resumes once an operator runs the recovery command (offsets-cli accept).',
   },
+  SHARD_BEHIND: {
+    retriable: true,
+    dlqReason: null,
+    description:
+      'The shard has applied less of a partition than the consumer’s position (restored from a backup, or failed over to an asynchronous replica): nothing is applied; the partition is sought back to the shard’s offset and reads the gap again.',
+  },
   TOPIC_MISMATCH: {
     retriable: false,
     dlqReason: null,

@@ -3,8 +3,19 @@ import type { Logger } from '@tillstream/observability';
 import type { DeadLetter } from './dead-letter.js';
 import type { DeadLetterPublisher } from './batch-processor.js';
 
+/** What the consumer needs to hear of kafkajs' internals, which kafkajs reports only as log lines. */
+export interface KafkaHooks {
+  /**
+   * A fetch position lies outside the partition's log and kafkajs is about to reset it to the log
+   * start (logged by kafkajs' consumer group before it commits the reset, in the same tick).
+   */
+  readonly onOffsetOutOfRange?: (topic: string, partition: number) => void;
+}
+
+const OFFSET_OUT_OF_RANGE = 'Offset out of range, resetting to default offset';
+
 /** kafkajs' own log lines, through the service's pino logger. */
-function pinoLogCreator(log: Logger): logCreator {
+function pinoLogCreator(log: Logger, hooks: KafkaHooks): logCreator {
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...extra } = entry;
@@ -13,15 +24,22 @@ function pinoLogCreator(log: Logger): logCreator {
       else if (level === KafkaLogLevel.WARN) log.warn(fields, message);
       else if (level === KafkaLogLevel.INFO) log.info(fields, message);
       else log.debug(fields, message);
+      if (message === OFFSET_OUT_OF_RANGE && typeof extra.topic === 'string') {
+        hooks.onOffsetOutOfRange?.(extra.topic, Number(extra.partition));
+      }
     };
 }
 
-export function createKafka(options: { clientId: string; brokers: readonly string[] }, log: Logger): Kafka {
+export function createKafka(
+  options: { clientId: string; brokers: readonly string[] },
+  log: Logger,
+  hooks: KafkaHooks = {},
+): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
     logLevel: KafkaLogLevel.INFO,
-    logCreator: pinoLogCreator(log.child({ component: 'kafkajs' })),
+    logCreator: pinoLogCreator(log.child({ component: 'kafkajs' }), hooks),
   });
 }
 

@@ -2,8 +2,11 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@tillstream/observability';
 import type { ConsumerConfig } from './config.js';
 import { ConsumerError } from './errors.js';
+import type { PartitionLog } from './assignment.js';
 import type { LagTracker } from './lag.js';
 import type { ConsumerMetrics } from './metrics.js';
+import type { PartitionExpectation, StoredOffset } from './offsets.js';
+import { createPartitionGate } from './partition-gate.js';
 import type { RetryScheduler } from './partition-retry.js';
 import type { ProcessBatch } from './batch-processor.js';
 
@@ -16,6 +19,14 @@ export interface ConsumerRunnerDeps {
   readonly metrics: ConsumerMetrics;
   readonly log: Logger;
   readonly lagIntervalMs: number;
+  /** The shard that owns a partition, and what it has stored of it. */
+  readonly shardOf: (partition: number) => number;
+  readonly readStoredOffsets: (
+    shard: number,
+    partitions: readonly number[],
+  ) => Promise<Map<number, StoredOffset>>;
+  /** The topic's id (its incarnation); undefined when the broker has none. */
+  readonly readTopicId: () => Promise<string | undefined>;
   /** The consumer crashed for good (kafkajs gave up restarting): the process should exit. */
   readonly onFatal: (error: Error) => void;
 }
@@ -25,6 +36,10 @@ export interface ConsumerRunner {
   isReady(): boolean;
   /** Stops fetching, lets the current batches finish or abandon at a chunk boundary, commits, leaves. */
   stop(): Promise<void>;
+  /** What a shard transaction must find for the partition: its incarnation and, mid-batch, its position. */
+  expectation(partition: number): PartitionExpectation;
+  /** kafkajs found the partition's position outside its log and is about to reset it. */
+  offsetOutOfRange(topic: string, partition: number): void;
 }
 
 /** Fails when the topic is missing or its partition count is not the one the shard map is built on. */
@@ -64,6 +79,30 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     allowAutoTopicCreation: false,
   });
 
+  const gate = createPartitionGate({
+    shardOf: deps.shardOf,
+    readStored: deps.readStoredOffsets,
+    readLog: async () => {
+      const offsets = await admin.fetchTopicOffsets(config.topic);
+      return new Map<number, PartitionLog>(
+        offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]),
+      );
+    },
+    readTopicId: deps.readTopicId,
+    pause: (partitions) => consumer.pause([{ topic: config.topic, partitions: [...partitions] }]),
+    resume: (partitions) => consumer.resume([{ topic: config.topic, partitions: [...partitions] }]),
+    seek: (partition, offset) => consumer.seek({ topic: config.topic, partition, offset: String(offset) }),
+    onBlocked: (partition, reason) => {
+      for (const r of ['topic-recreated', 'offset-beyond-log-end'] as const) {
+        metrics.partitionBlocked.set({ partition: String(partition), reason: r }, r === reason ? 1 : 0);
+      }
+    },
+    log,
+    retryMs: Math.min(deps.lagIntervalMs, 5_000),
+  });
+
+  /** Per partition, while a batch is applied: the offset its next transaction starts from. */
+  const positions = new Map<number, number>();
   let connected = false;
   let joined = false;
   let stopping = false;
@@ -93,6 +132,10 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     const partitions = payload.memberAssignment[config.topic] ?? [];
     for (const dropped of lag.assign(partitions)) metrics.lag.remove({ partition: String(dropped) });
     retry.retain(lag.assigned());
+    // Every assigned partition resumes at the offset its shard holds, not at Kafka's committed one:
+    // paused here, before the first fetch, and resumed once sought (or kept stopped).
+    retry.cancelAll();
+    gate.assign(partitions);
     log.info(
       { memberId: payload.memberId, partitions, leader: payload.isLeader },
       'joined the consumer group',
@@ -108,18 +151,38 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
+    // Fetched before the partition was held: its position is about to be replaced by a seek.
+    if (gate.isHeld(partition)) return;
     lag.recordHighWatermark(partition, Number(batch.highWatermark));
+    // The shard must hold everything before this batch (unless retention deleted it from the log).
+    const first = Number(batch.firstOffset());
+    if (first > gate.logStart(partition)) positions.set(partition, first);
     const outcome = await deps.processBatch(
       { topic: batch.topic, partition, messages: batch.messages },
       {
-        resolveOffset: payload.resolveOffset,
+        resolveOffset: (offset) => {
+          positions.set(partition, Number(offset) + 1);
+          payload.resolveOffset(offset);
+        },
         heartbeat: payload.heartbeat,
         isRunning: payload.isRunning,
         isStale: payload.isStale,
       },
     );
-    if (outcome.position !== undefined) lag.recordPosition(partition, outcome.position);
-    if (outcome.kind === 'retry' && !stopping) {
+    positions.delete(partition);
+    if (outcome.position !== undefined) {
+      lag.recordPosition(partition, outcome.position);
+      gate.applied(partition, outcome.position);
+    }
+    if (outcome.kind === 'retry' && outcome.error.code === 'TOPIC_INCARNATION_MISMATCH') {
+      gate.block(partition, outcome.error.message);
+    } else if (outcome.kind === 'retry' && outcome.error.code === 'SHARD_BEHIND') {
+      log.warn(
+        { partition, shard: outcome.shard, err: outcome.error.message },
+        'the shard lacks events before the consumer position (restored or failed over?): seeking back to its offset',
+      );
+      gate.recheck([partition]);
+    } else if (outcome.kind === 'retry' && !stopping) {
       // Pause only this partition and return: the fetch loop goes on for every other partition, and
       // on resume the batch is fetched again from its last resolved offset.
       const resume = payload.pause();
@@ -153,7 +216,7 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
   const lagTimer = setInterval(() => {
     if (refreshing || !joined) return;
     refreshing = true;
-    refreshLag()
+    Promise.all([refreshLag(), gate.poll()])
       .catch((error: Error) => log.debug({ err: error.message }, 'lag refresh failed'))
       .finally(() => (refreshing = false));
   }, deps.lagIntervalMs);
@@ -169,8 +232,13 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
 
   return {
     isReady: () => connected && joined && !stopping,
+    expectation: (partition) => ({ topicId: gate.topicId(), position: positions.get(partition) }),
+    offsetOutOfRange(topic, partition) {
+      if (topic === config.topic) gate.recheck([partition]);
+    },
     async stop() {
       stopping = true;
+      gate.stop();
       clearInterval(lagTimer);
       retry.cancelAll();
       // kafkajs: stop fetching, wait for running batches (ours stop at a chunk boundary once

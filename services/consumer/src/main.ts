@@ -1,5 +1,11 @@
 import { ConfigError, redactUrl } from '@tillstream/config';
-import { assertTopology } from '@tillstream/contract';
+import {
+  ShardIdentityError,
+  assertTopology,
+  createShardIdentityVerifier,
+  shardOfPartition,
+} from '@tillstream/contract';
+import { describeShardUrl, readShardIdentityAt } from '@tillstream/schema';
 import { createLogger, createRegistry } from '@tillstream/observability';
 import { createBatchProcessor } from './batch-processor.js';
 import { loadConsumerConfig, type ConsumerConfig } from './config.js';
@@ -10,8 +16,9 @@ import { createLagTracker } from './lag.js';
 import { createConsumerMetrics } from './metrics.js';
 import { createRetryScheduler } from './partition-retry.js';
 import { runRabbitMqMode } from './rabbitmq-main.js';
-import { createShardStore } from './repository.js';
+import { createShardStore, type PgShardStore } from './repository.js';
 import { startShardProbe } from './shard-probe.js';
+import { fetchTopicId } from './topic-id.js';
 
 function readConfig(): Readonly<ConsumerConfig> {
   try {
@@ -45,10 +52,58 @@ async function main(): Promise<void> {
 
   const registry = createRegistry('consumer');
   const metrics = createConsumerMetrics(registry, topology.shardCount);
-  const store = createShardStore(config.shards, log);
-  const kafka = createKafka(config.kafka, log);
-  const deadLetters = createDeadLetterProducer(kafka, config.kafka.dlqTopic);
   let runner: ConsumerRunner | undefined;
+
+  // SHARD_URLS order is the shard map: every shard must be the one its position says (its identity
+  // row, written by the migration). Shards that answer are checked now; one that is down is checked
+  // before its first transaction. A mismatch stops the process (exit 3) before anything is written.
+  const identities = createShardIdentityVerifier({
+    expected: topology,
+    read: (entry) => readShardIdentityAt(config.shards.urls[entry]!),
+    label: (entry) => describeShardUrl(config.shards.urls[entry]!),
+  });
+  const refuse = (error: ShardIdentityError): never => {
+    for (const problem of error.problems) console.error(`SHARD_IDENTITY_MISMATCH: ${problem}`);
+    log.fatal({ code: error.code, problems: error.problems }, 'refusing to start: shard identity mismatch');
+    process.exit(3);
+  };
+  try {
+    const { unreachable } = await identities.verifyAll();
+    for (const { entry, error } of unreachable) {
+      log.warn(
+        { shard: entry, err: error.message },
+        'shard identity not checked yet (unreachable); checked before first use',
+      );
+    }
+    log.info({ cluster: identities.clusterId(), shards: topology.shardCount }, 'shard identities verified');
+  } catch (error) {
+    if (error instanceof ShardIdentityError) refuse(error);
+    throw error;
+  }
+  const verified = async (shard: number): Promise<void> => {
+    try {
+      await identities.verify(shard);
+    } catch (error) {
+      if (error instanceof ShardIdentityError) refuse(error);
+      throw error;
+    }
+  };
+  const pgStore = createShardStore(config.shards, log, (partition) => runner?.expectation(partition) ?? {});
+  const store: PgShardStore = {
+    ...pgStore,
+    async transaction(shard, work) {
+      await verified(shard);
+      return pgStore.transaction(shard, work);
+    },
+    async readOffsets(shard, topic, partitions) {
+      await verified(shard);
+      return pgStore.readOffsets(shard, topic, partitions);
+    },
+  };
+  const kafka = createKafka(config.kafka, log, {
+    onOffsetOutOfRange: (topic, partition) => runner?.offsetOutOfRange(topic, partition),
+  });
+  const deadLetters = createDeadLetterProducer(kafka, config.kafka.dlqTopic);
 
   // /healthz answers from the first moment; /readyz only once the group is joined.
   const server = createHealthServer({ registry, isReady: () => runner?.isReady() ?? false });
@@ -109,6 +164,15 @@ async function main(): Promise<void> {
       metrics,
       log,
       lagIntervalMs: config.lagIntervalMs,
+      shardOf: (partition) => shardOfPartition(partition, topology),
+      readStoredOffsets: (shard, partitions) => store.readOffsets(shard, config.kafka.topic, partitions),
+      readTopicId: async () =>
+        (
+          await fetchTopicId(config.kafka.brokers, config.kafka.topic, {
+            clientId: config.kafka.clientId,
+            timeoutMs: 5_000,
+          })
+        ).topicId,
       onFatal: (error) => {
         log.fatal({ err: error.message }, 'consumer cannot continue');
         void shutdown('consumer crashed', 1);

@@ -3,16 +3,13 @@ import { WRITE_PARTITION_CHUNK_SQL } from '@tillstream/schema';
 import type { Logger } from '@tillstream/observability';
 import type { WriteRows } from './rows.js';
 import type { ShardStore, ShardTransaction, WriteResult } from './batch-processor.js';
-
-/** Locks the partition's progress row (creating it at offset 0) for the rest of the transaction. */
-const LOCK_PARTITION = `
-INSERT INTO consumer_offsets AS o (topic, kafka_partition, next_offset) VALUES ($1, $2, 0)
-ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = o.next_offset
-RETURNING next_offset`;
-
-const ADVANCE = `
-UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $3::bigint), updated_at = now()
-WHERE topic = $1 AND kafka_partition = $2`;
+import {
+  advancePartitionOffset,
+  lockPartitionOffset,
+  readPartitionOffsets,
+  type PartitionExpectation,
+  type StoredOffset,
+} from './offsets.js';
 
 export interface ShardPoolOptions {
   readonly urls: readonly string[];
@@ -25,11 +22,24 @@ export interface ShardPoolOptions {
 export interface PgShardStore extends ShardStore {
   /** SELECT 1 on a shard; rejects when it is unreachable. */
   probe(shard: number): Promise<void>;
+  /** What the shard has stored of `partitions` of `topic`. */
+  readOffsets(
+    shard: number,
+    topic: string,
+    partitions: readonly number[],
+  ): Promise<Map<number, StoredOffset>>;
   end(): Promise<void>;
 }
 
-/** A connection pool per shard, in SHARD_URLS order. */
-export function createShardStore(options: ShardPoolOptions, log: Logger): PgShardStore {
+/**
+ * A connection pool per shard, in SHARD_URLS order. `expect` says what the consumer knows of a
+ * partition (topic incarnation, position): a transaction refuses stored progress that contradicts it.
+ */
+export function createShardStore(
+  options: ShardPoolOptions,
+  log: Logger,
+  expect: (partition: number) => PartitionExpectation = () => ({}),
+): PgShardStore {
   const pools = options.urls.map((url, shard) => {
     const pool = new pg.Pool({
       connectionString: url,
@@ -53,9 +63,14 @@ export function createShardStore(options: ShardPoolOptions, log: Logger): PgShar
     async transaction<T>(shard: number, work: (tx: ShardTransaction) => Promise<T>): Promise<T> {
       const client = await poolOf(shard).connect();
       let broken: Error | undefined;
+      // The pool listens for errors of idle clients only: a checked-out client reports a server-side
+      // termination (shutdown, pg_terminate_backend) as an 'error' event, which would otherwise crash
+      // the process. The pending or next query rejects as well; the client is then discarded.
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const result = await work(pgTransaction(client));
+        const result = await work(pgTransaction(client, expect));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -67,11 +82,15 @@ export function createShardStore(options: ShardPoolOptions, log: Logger): PgShar
         }
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
     async probe(shard) {
       await poolOf(shard).query('SELECT 1');
+    },
+    readOffsets(shard, topic, partitions) {
+      return readPartitionOffsets(poolOf(shard), topic, partitions);
     },
     async end() {
       await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
@@ -79,11 +98,13 @@ export function createShardStore(options: ShardPoolOptions, log: Logger): PgShar
   };
 }
 
-function pgTransaction(client: pg.PoolClient): ShardTransaction {
+function pgTransaction(
+  client: pg.PoolClient,
+  expect: (partition: number) => PartitionExpectation,
+): ShardTransaction {
   return {
-    async lockPartition(topic, partition) {
-      const { rows } = await client.query<{ next_offset: string }>(LOCK_PARTITION, [topic, partition]);
-      return Number(rows[0]!.next_offset);
+    lockPartition(topic, partition) {
+      return lockPartitionOffset(client, topic, partition, expect(partition));
     },
     async write(topic, partition, rows: WriteRows, nextOffset): Promise<WriteResult> {
       const { purchases: p, items: i } = rows;
@@ -116,8 +137,8 @@ function pgTransaction(client: pg.PoolClient): ShardTransaction {
         })),
       };
     },
-    async advance(topic, partition, nextOffset) {
-      await client.query(ADVANCE, [topic, partition, nextOffset]);
+    advance(topic, partition, nextOffset) {
+      return advancePartitionOffset(client, topic, partition, nextOffset);
     },
   };
 }

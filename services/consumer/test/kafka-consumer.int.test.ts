@@ -22,6 +22,7 @@ import {
   readAllTotals,
   sortedEntries,
   waitFor,
+  withClient,
 } from './support/pipeline.js';
 
 const STORES = Array.from({ length: 60 }, (_, i) => 1 + i * 7);
@@ -100,7 +101,7 @@ describe('consumer group: exactly-once effect', () => {
     await assertTotalsEqualLedger();
   });
 
-  it('counts nothing twice when the group is reset to the earliest offset and the whole topic replays', async () => {
+  it('resumes at the shard offsets, not at a group offset reset to the earliest one', async () => {
     for (const service of running) await service.stop();
     running.clear();
     const admin = new Kafka({
@@ -119,15 +120,36 @@ describe('consumer group: exactly-once effect', () => {
     } finally {
       await admin.disconnect();
     }
+    const resumed = await start();
+    const more = streamWithRetries(200);
+    await send(more);
+    await assertTotalsEqualLedger();
+    // Only the new messages were fetched: the reset offsets were replaced by the shards' own.
+    await waitFor(
+      async () => (await metricValue(resumed.url, 'consumer_lag')) === 0,
+      30_000,
+      'lag 0 on every partition',
+    );
+    assert.ok(
+      (await metricValue(resumed.url, 'consumer_duplicates_skipped_total')) <= more.length - 200,
+      'nothing before the shard offsets was read again',
+    );
+  });
+
+  it('counts nothing twice when the shards lose their progress rows and the whole topic replays', async () => {
+    for (const service of running) await service.stop();
+    running.clear();
+    // A shard restored from a backup taken before it applied anything: no progress rows at all.
+    for (const url of shards.urls) await withClient(url, (c) => c.query('DELETE FROM consumer_offsets'));
     const replay = await start({
       CONSUMER_MAX_EVENTS_PER_TRANSACTION: '5000',
       KAFKA_MAX_BYTES_PER_PARTITION: '1048576',
     });
-    // Every message is delivered again; each one is recognised as applied.
+    // Every message is read again from the log start; each one is recognised as applied.
     await waitFor(
       async () => (await metricValue(replay.url, 'consumer_duplicates_skipped_total')) >= produced.length,
       60_000,
-      `${produced.length} redelivered messages skipped`,
+      `${produced.length} re-read messages skipped`,
     );
     assert.equal(await metricValue(replay.url, 'consumer_rows_written_total'), 0);
     await assertTotalsEqualLedger();

@@ -1,0 +1,237 @@
+import { connect, type Socket } from 'node:net';
+
+/**
+ * Kafka's topic id: a UUID the controller gives a topic when it is created. A topic deleted and
+ * created again under the same name (or re-created after a single-replica broker lost its disk) has
+ * a new id, and its offsets start again at 0 — so the id tells which incarnation of the topic a
+ * stored offset belongs to.
+ *
+ * kafkajs (2.2) speaks Metadata v0–v6, which predate topic ids (Metadata v10, Kafka 2.8+). This is
+ * the one request the consumer needs from a newer protocol version, over a plain TCP connection:
+ * a Metadata v10 request for one topic, of which only the topic's error code and id are read.
+ * Plaintext only, like the rest of the consumer's Kafka configuration.
+ * Protocol: https://kafka.apache.org/protocol#The_Messages_Metadata
+ */
+
+const METADATA_API_KEY = 3;
+const METADATA_VERSION = 10;
+const NULL_TOPIC_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface TopicIdResult {
+  /** The topic's id; undefined when the broker reports none (all zeros: a broker without topic ids). */
+  readonly topicId: string | undefined;
+}
+
+export class TopicIdError extends Error {
+  constructor(
+    message: string,
+    readonly kafkaErrorCode?: number,
+  ) {
+    super(message);
+    this.name = 'TopicIdError';
+  }
+}
+
+// ---- encoding (request header v2: flexible versions) ----
+
+function uvarint(value: number): Buffer {
+  const bytes: number[] = [];
+  let v = value >>> 0;
+  while (v >= 0x80) {
+    bytes.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
+}
+
+function compactString(value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  return Buffer.concat([uvarint(bytes.length + 1), bytes]);
+}
+
+export function encodeMetadataRequest(topic: string, correlationId: number, clientId: string): Buffer {
+  const client = Buffer.from(clientId, 'utf8');
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(METADATA_API_KEY, 0);
+  header.writeInt16BE(METADATA_VERSION, 2);
+  header.writeInt32BE(correlationId, 4);
+  header.writeInt16BE(client.length, 8); // the header's client_id stays a classic nullable string
+  const body = Buffer.concat([
+    uvarint(0), // header tagged fields
+    uvarint(2), // topics: compact array of 1
+    Buffer.alloc(16), // topic_id: zero, the topic is named
+    compactString(topic),
+    uvarint(0), // topic tagged fields
+    Buffer.from([0, 0, 0]), // allow_auto_topic_creation, include cluster / topic authorized operations
+    uvarint(0), // request tagged fields
+  ]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(header.length + client.length + body.length, 0);
+  return Buffer.concat([size, header, client, body]);
+}
+
+// ---- decoding (response header v1) ----
+
+class Reader {
+  private offset = 0;
+  constructor(private readonly buffer: Buffer) {}
+  int8(): number {
+    return this.take(1).readInt8(0);
+  }
+  int16(): number {
+    return this.take(2).readInt16BE(0);
+  }
+  int32(): number {
+    return this.take(4).readInt32BE(0);
+  }
+  uvarint(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = this.take(1)[0]!;
+      result |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return result >>> 0;
+      shift += 7;
+      if (shift > 28) throw new TopicIdError('malformed varint in Metadata response');
+    }
+  }
+  compactString(): string | null {
+    const length = this.uvarint();
+    return length === 0 ? null : this.take(length - 1).toString('utf8');
+  }
+  uuid(): string {
+    const hex = this.take(16).toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  compactArray<T>(item: () => T): T[] {
+    const length = this.uvarint();
+    return length === 0 ? [] : Array.from({ length: length - 1 }, item);
+  }
+  taggedFields(): void {
+    const count = this.uvarint();
+    for (let i = 0; i < count; i++) {
+      this.uvarint();
+      this.take(this.uvarint());
+    }
+  }
+  private take(length: number): Buffer {
+    if (this.offset + length > this.buffer.length) throw new TopicIdError('truncated Metadata response');
+    const slice = this.buffer.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return slice;
+  }
+}
+
+/** The topic's id from a Metadata v10 response (without its 4-byte size prefix). */
+export function decodeMetadataResponse(
+  response: Buffer,
+  topic: string,
+  correlationId: number,
+): TopicIdResult {
+  const r = new Reader(response);
+  if (r.int32() !== correlationId) throw new TopicIdError('Metadata response for another request');
+  r.taggedFields();
+  r.int32(); // throttle_time_ms
+  r.compactArray(() => {
+    r.int32(); // node_id
+    r.compactString(); // host
+    r.int32(); // port
+    r.compactString(); // rack
+    r.taggedFields();
+  });
+  r.compactString(); // cluster_id
+  r.int32(); // controller_id
+  const topics = r.compactArray(() => {
+    const errorCode = r.int16();
+    const name = r.compactString();
+    const topicId = r.uuid();
+    r.int8(); // is_internal
+    r.compactArray(() => {
+      r.int16(); // error_code
+      r.int32(); // partition_index
+      r.int32(); // leader_id
+      r.int32(); // leader_epoch
+      r.compactArray(() => r.int32()); // replica_nodes
+      r.compactArray(() => r.int32()); // isr_nodes
+      r.compactArray(() => r.int32()); // offline_replicas
+      r.taggedFields();
+    });
+    r.int32(); // topic_authorized_operations
+    r.taggedFields();
+    return { errorCode, name, topicId };
+  });
+  const found = topics.find((t) => t.name === topic);
+  if (!found) throw new TopicIdError(`topic ${topic} is not in the Metadata response`);
+  if (found.errorCode !== 0) {
+    // 3: UNKNOWN_TOPIC_OR_PARTITION (deleted, or not created yet)
+    throw new TopicIdError(
+      found.errorCode === 3
+        ? `topic ${topic} does not exist`
+        : `Metadata for ${topic} failed with Kafka error ${found.errorCode}`,
+      found.errorCode,
+    );
+  }
+  return { topicId: found.topicId === NULL_TOPIC_ID ? undefined : found.topicId };
+}
+
+function exchange(socket: Socket, request: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TopicIdError(`no Metadata response within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 4) return;
+      const size = received.readInt32BE(0);
+      if (received.length < 4 + size) return;
+      clearTimeout(timer);
+      socket.end();
+      resolve(received.subarray(4, 4 + size));
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      reject(new TopicIdError('connection closed before the Metadata response'));
+    });
+    socket.write(request);
+  });
+}
+
+let correlation = 1;
+
+/**
+ * Asks the first bootstrap broker that answers for the topic's id. Rejects with a TopicIdError when
+ * the topic does not exist, or with the last connection error when no broker answers.
+ */
+export async function fetchTopicId(
+  brokers: readonly string[],
+  topic: string,
+  options: { clientId: string; timeoutMs: number },
+): Promise<TopicIdResult> {
+  let lastError: Error = new TopicIdError('no brokers');
+  for (const broker of brokers) {
+    const separator = broker.lastIndexOf(':');
+    const host = broker.slice(0, separator).replace(/^\[|\]$/g, '');
+    const port = Number(broker.slice(separator + 1));
+    const correlationId = (correlation = (correlation % 0x7fffffff) + 1);
+    try {
+      const socket = connect({ host, port });
+      const response = await exchange(
+        socket,
+        encodeMetadataRequest(topic, correlationId, options.clientId),
+        options.timeoutMs,
+      );
+      return decodeMetadataResponse(response, topic, correlationId);
+    } catch (error) {
+      if (error instanceof TopicIdError && error.kafkaErrorCode !== undefined) throw error;
+      lastError = error as Error;
+    }
+  }
+  throw lastError;
+}
