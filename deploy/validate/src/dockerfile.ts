@@ -174,7 +174,16 @@ const imagePinned = (image: string) =>
  */
 export function dockerfileErrors(file: string, nativeCommand?: readonly string[]): string[] {
   const errors: string[] = [];
-  const parsed = parseDockerfile(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  // A `# syntax=` parser directive makes BuildKit pull that frontend image before building: the build
+  // then fails wherever no registry answers, and the engine's built-in frontend reads these files anyway.
+  for (const line of text.split(/\r?\n/)) {
+    const directive = /^#\s*(\w+)\s*=/.exec(line); // directives lead the file; anything else ends them
+    if (!directive) break;
+    if (directive[1]!.toLowerCase() === 'syntax')
+      errors.push(`${line.trim()}: leave the frontend to the engine (no syntax directive)`);
+  }
+  const parsed = parseDockerfile(text);
   const ignored = dockerIgnoreMatcher(readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
   const stageNames = new Set(parsed.stages.map((s) => s.name).filter(Boolean));
   for (const stage of parsed.stages) {

@@ -95,6 +95,10 @@ describe('the Dockerfile checks catch', () => {
       /docs\/ is excluded by .dockerignore/,
     );
   });
+  it('a syntax directive, which makes BuildKit pull a frontend image from a registry', () => {
+    assert.match(errorsOf(`# syntax=docker/dockerfile:1\n${good}`), /no syntax directive/);
+    assert.equal(errorsOf(`# a comment that mentions syntax=x later\n${good}`), '');
+  });
   it('an unpinned base image and a missing HEALTHCHECK', () => {
     assert.match(errorsOf(good.replace(/ARG NODE_IMAGE=.*/, 'ARG NODE_IMAGE=node:latest')), /not pinned/);
     assert.match(errorsOf(good.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '')), /no HEALTHCHECK/);
