@@ -49,13 +49,19 @@ export function initShard(shard: ShardPlan, settings: StackSettings, binDir: str
   if (existsSync(path.join(shard.dataDir, 'PG_VERSION'))) return;
   const user = serverUser();
   rmSync(shard.dataDir, { recursive: true, force: true });
-  // Only the data dir is private: the server's user must be able to traverse its parents.
+  // Only the data dir is private: the server's user must be able to traverse its parents, up to `/`
+  // (a checkout in root's home, or in a private temporary directory, lies below a folder only root
+  // may enter). Each folder that lacks it gets search permission (x, not read) for others, said once.
   mkdirSync(shard.dir, { recursive: true, mode: 0o755 });
   if (user) {
     for (let dir = path.dirname(shard.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const mode = statSync(dir).mode;
-      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o777) | 0o011);
-      if (dir === path.dirname(settings.stackDir)) break;
+      if ((mode & 0o001) !== 0) continue;
+      chmodSync(dir, (mode & 0o777) | 0o011);
+      if (!dir.startsWith(path.dirname(settings.stackDir)))
+        console.error(
+          `[stack] ${dir}: search permission for others, so PostgreSQL's user can reach its data`,
+        );
     }
   }
   mkdirSync(shard.dataDir, { mode: 0o700 });
