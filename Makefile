@@ -49,7 +49,7 @@ demo: prerequisites-demo ## The main job: stack up, a short phased CS6650 run, d
 experiment: build ## Full CS6650 profile at CLIENTS=256,512,1024 → results/<date>-full-<n>/ and results/README.md
 	node loadtest/dist/experiment.js
 
-compare: build ## Baselines: MODES=kafka-sharded,sync-db,rabbitmq × CLIENTS, each on its own stack → results/compare/
+compare: build ## Baselines: MODES=kafka-sharded,sync-db,rabbitmq × CLIENTS × REPETITIONS (3), each mode on its own stack → results/compare/
 	node loadtest/dist/compare.js
 
 chaos: build ## Fault tolerance under load on private stacks (SCENARIOS=kill,netcut,shard,skew,slow) → results/chaos/
