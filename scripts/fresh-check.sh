@@ -6,6 +6,8 @@
 #
 #   FRESH_CHECK_COMMANDS="make demo;make test"   the commands, in order (the default is the README's two)
 #   FRESH_CHECK_RECORD=0                         do not record under results/fresh-check/
+#   FRESH_CHECK_ENV="KAFKA_PORT=19092 …"          variables the commands run with (recorded), e.g. to move
+#                                                the native stack's ports off a stack running on the host
 #
 # FRESH_CHECK_NETWORK=bridge runs it on its own network, for commands that need no Docker engine.
 # The record, results/fresh-check/<time>/, names the commit and the command; a run from a dirty tree is
@@ -61,13 +63,16 @@ isolation=(--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfin
   --security-opt apparmor=unconfined --network "${network}")
 if [[ "${network}" == host ]]; then
   isolation+=(-v /var/run/docker.sock:/var/run/docker.sock)
-  for port in 9092 5433 5434 5435 5436 8080 8081 8082 9090; do
+  for port in ${FRESH_CHECK_PORTS:-9092 5433 5434 5435 5436 8080 8081 8082 9090}; do
     if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
       log "127.0.0.1:${port} is in use: stop what listens there (make down) or FRESH_CHECK_NETWORK=bridge"
       exit 1
     fi
   done
 fi
+
+extra_env=()
+for assignment in ${FRESH_CHECK_ENV:-}; do extra_env+=(-e "${assignment}"); done
 
 # Inside: clone, then each command with its time and exit code; the first failure stops the rest.
 # shellcheck disable=SC2016 # expanded inside the container
@@ -88,7 +93,7 @@ log "running \"${commands}\" at ${commit:0:12} in a clean container (the first r
 set +e
 "${DOCKER}" run --name "${name}" --init "${isolation[@]}" \
   -v "${root}:/src:ro" -v "${out}:/out" -v "${work}:${work}" \
-  -e COMMIT="${commit}" -e COMMANDS="${commands}" -e CLONE="${work}/tillstream" \
+  -e COMMIT="${commit}" -e COMMANDS="${commands}" -e CLONE="${work}/tillstream" "${extra_env[@]}" \
   "${image}" bash -c "${inner}"
 rc=$?
 set -e
@@ -113,7 +118,8 @@ if [[ "${record}" == 1 ]]; then
   done
   node "${root}/scripts/fresh-check/summary.mjs" "${out}/times" >"${dest}/summary.json" \
     --commit "${commit}" --started "${started}" --finished "${finished}" --exit "${rc}" \
-    --image "${image}" --base "${base}" --node "${node_version}" --commands "${commands}"
+    --image "${image}" --base "${base}" --node "${node_version}" --commands "${commands}" \
+    --env "${FRESH_CHECK_ENV:-}" --network "${network}"
   log "recorded in ${dest#"${root}/"}"
 fi
 exit "${rc}"

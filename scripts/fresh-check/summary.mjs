@@ -19,7 +19,13 @@ export function summary(times, flags) {
   const ran = parseTimes(times);
   return {
     generatedBy: 'scripts/fresh-check.sh',
-    command: `FRESH_CHECK_COMMANDS="${flags.commands}" make fresh-check`,
+    command: [
+      flags.network && flags.network !== 'host' ? `FRESH_CHECK_NETWORK=${flags.network}` : '',
+      flags.env ? `FRESH_CHECK_ENV="${flags.env}"` : '',
+      `FRESH_CHECK_COMMANDS="${flags.commands}" make fresh-check`,
+    ]
+      .filter(Boolean)
+      .join(' '),
     commit: flags.commit,
     startedAt: flags.started,
     finishedAt: flags.finished,
@@ -28,6 +34,8 @@ export function summary(times, flags) {
       base: flags.base,
       node: flags.node,
       preinstalled: ['git', 'make', 'ca-certificates', `node ${flags.node}`, 'npm'],
+      network: flags.network ?? 'host',
+      environment: flags.env ?? '',
     },
     commands: planned.map((command) => ran.find((r) => r.command === command) ?? { command, ran: false }),
     passed: Number(flags.exit) === 0 && planned.every((c) => ran.some((r) => r.command === c && r.passed)),
