@@ -4,6 +4,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '@tillstream/config';
+import {
+  ShardIdentityError,
+  createShardIdentityVerifier,
+  type ShardIdentityVerifier,
+} from '@tillstream/contract';
 import { closeServer, listen, runService, type Stop } from '@tillstream/http-kit';
 import {
   createHttpMetrics,
@@ -15,14 +20,83 @@ import {
 import { describeConfig, loadStoreConfig, type StoreConfig } from './config.js';
 import { QueryCache } from './domain/query-cache.js';
 import { realSchedule } from './domain/schedule.js';
-import { ShardClient } from './domain/shard-client.js';
+import { ShardClient, type ShardRepository } from './domain/shard-client.js';
 import { createStoreQueries } from './domain/store-queries.js';
 import type { ItemCount, StoreCount } from './domain/top-lists.js';
 import { createApp } from './http.js';
 import { createStoreMetrics } from './metrics.js';
-import { createPool, pgShardRepository } from './repository.js';
+import { createPool, pgShardRepository, readShardIdentity } from './repository.js';
 
-async function startWorker(config: StoreConfig, log: Logger): Promise<Stop> {
+interface ShardIdentities {
+  readonly primaries: ShardIdentityVerifier;
+  /** Replicas carry their primary's identity row; a shard without one is checked on its primary. */
+  readonly replicas: ShardIdentityVerifier;
+}
+
+function refuse(error: ShardIdentityError, log: Logger): never {
+  for (const problem of error.problems) console.error(`SHARD_IDENTITY_MISMATCH: ${problem}`);
+  log.fatal({ code: error.code, problems: error.problems }, 'refusing to start: shard identity mismatch');
+  process.exit(3);
+}
+
+/**
+ * SHARD_URLS (and SHARD_REPLICA_URLS) order is the shard map: each entry must be the shard its
+ * position says. Shards that answer are checked at start (a mismatch exits 3 before anything is
+ * served); one that is down is checked before its first query.
+ */
+async function checkShardIdentities(config: StoreConfig, log: Logger): Promise<ShardIdentities> {
+  const expected = { shardCount: config.shards.length, partitionCount: config.partitionCount };
+  const label = (url: string) => {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  };
+  const identities: ShardIdentities = {
+    primaries: createShardIdentityVerifier({
+      expected,
+      read: (entry) => readShardIdentity(config.shards[entry]!.url),
+      label: (entry) => label(config.shards[entry]!.url),
+    }),
+    replicas: createShardIdentityVerifier({
+      expected,
+      read: (entry) => readShardIdentity(config.shards[entry]!.replicaUrl ?? config.shards[entry]!.url),
+      label: (entry) => label(config.shards[entry]!.replicaUrl ?? config.shards[entry]!.url),
+    }),
+  };
+  try {
+    for (const verifier of [identities.primaries, identities.replicas]) {
+      const { unreachable } = await verifier.verifyAll();
+      for (const { entry, error } of unreachable) {
+        log.warn(
+          { shard: entry, err: error.message },
+          'shard identity not checked yet (unreachable); checked before first use',
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof ShardIdentityError) refuse(error, log);
+    throw error;
+  }
+  return identities;
+}
+
+/** The repository of `shard`, used only once its identity is verified. */
+function verified(repository: ShardRepository, verifier: ShardIdentityVerifier, shard: number, log: Logger) {
+  const check = async () => {
+    try {
+      await verifier.verify(shard);
+    } catch (error) {
+      if (error instanceof ShardIdentityError) refuse(error, log);
+      throw error;
+    }
+  };
+  return {
+    topItems: async (storeId) => (await check(), repository.topItems(storeId)),
+    topStores: async (itemId) => (await check(), repository.topStores(itemId)),
+    ping: async () => (await check(), repository.ping()),
+  } satisfies ShardRepository;
+}
+
+async function startWorker(config: StoreConfig, log: Logger, identities: ShardIdentities): Promise<Stop> {
   const registry = createRegistry('store');
   const httpMetrics = createHttpMetrics(registry);
   const storeMetrics = createStoreMetrics(registry);
@@ -54,8 +128,10 @@ async function startWorker(config: StoreConfig, log: Logger): Promise<Stop> {
     const replica = poolOf(shard.index, 'replica');
     return new ShardClient(
       shard.index,
-      pgShardRepository(poolOf(shard.index, 'primary')!),
-      replica === undefined ? undefined : pgShardRepository(replica),
+      verified(pgShardRepository(poolOf(shard.index, 'primary')!), identities.primaries, shard.index, log),
+      replica === undefined
+        ? undefined
+        : verified(pgShardRepository(replica), identities.replicas, shard.index, log),
       {
         timeoutMs: config.shardTimeoutMs,
         hedge: config.hedge,
@@ -121,11 +197,12 @@ async function main(): Promise<void> {
   }
   const log = createLogger('store', config.logLevel);
   log.info({ config: describeConfig(config) }, 'starting store service');
+  const identities = await checkShardIdentities(config, log);
   await runService({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     log,
-    start: () => startWorker(config, log),
+    start: () => startWorker(config, log, identities),
   });
 }
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ShardIdentity } from '@tillstream/contract';
 import type { Logger } from '@tillstream/observability';
 import type { ShardRepository } from './domain/shard-client.js';
 import { TOP_N, toCount, type ItemCount, type StoreCount } from './domain/top-lists.js';
@@ -65,4 +66,36 @@ export function pgShardRepository(pool: pg.Pool): ShardRepository {
       await pool.query('SELECT 1');
     },
   };
+}
+
+/** The shard's identity row (packages/schema/migrations/002_shard_identity.sql); undefined: none. */
+export const SHARD_IDENTITY_SQL =
+  'SELECT cluster_id, shard_index, shard_count, partition_count FROM shard_identity';
+
+export async function readShardIdentity(url: string): Promise<ShardIdentity | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  client.on('error', () => undefined); // a dropped connection also rejects the pending query
+  await client.connect();
+  try {
+    const { rows } = await client.query<{
+      cluster_id: string;
+      shard_index: number;
+      shard_count: number;
+      partition_count: number;
+    }>(SHARD_IDENTITY_SQL);
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          clusterId: row.cluster_id,
+          shardIndex: row.shard_index,
+          shardCount: row.shard_count,
+          partitionCount: row.partition_count,
+        };
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') return undefined; // not migrated
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
