@@ -23,6 +23,7 @@ import {
   readShard,
   sortedEntries,
   waitFor,
+  withClient,
   type Totals,
 } from './support/pipeline.js';
 
@@ -115,7 +116,28 @@ describe('consumer service', () => {
       ...good.slice(10).map((e) => ({ storeId: store, value: JSON.stringify(e) })),
     ]);
 
-    const dead = await readTopic(topic.brokers, topic.dlqTopic, poison.length);
+    // Dead letters are stored before the offsets that skip them commit: once the shard's offset has
+    // passed the end of the partition, the dead-letter topic holds all it ever will for these events.
+    const admin = new Kafka({ brokers: topic.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const end = Number(
+      (await admin.fetchTopicOffsets(topic.topic)).find((o) => o.partition === partition)!.high,
+    );
+    await admin.disconnect();
+    await waitFor(
+      () =>
+        withClient(shards.urls[shardOfStore(store, topology)]!, async (c) => {
+          const { rows } = await c.query<{ next_offset: string }>(
+            'SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND kafka_partition = $2',
+            [topic.topic, partition],
+          );
+          return Number(rows[0]?.next_offset ?? -1) >= end;
+        }),
+      30_000,
+      `the shard's offset of partition ${partition} at ${end}`,
+    );
+    const dead = await readTopic(topic.brokers, topic.dlqTopic);
+    assert.equal(dead.length, poison.length, 'one dead letter per poison event, no more');
     const reasons = dead.map((m) => m.headers!['dlq-reason']!.toString()).sort();
     assert.deepEqual(reasons, [
       'invalid',
@@ -192,8 +214,13 @@ describe('consumer service', () => {
   });
 });
 
-async function readTopic(brokers: string[], topic: string, count: number): Promise<KafkaMessage[]> {
+/** Every message on `topic` up to its end as of the call (its high watermarks). */
+async function readTopic(brokers: string[], topic: string): Promise<KafkaMessage[]> {
   const kafka = new Kafka({ clientId: 'dlq-reader', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const count = (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high), 0);
+  await admin.disconnect();
   const reader = kafka.consumer({ groupId: `${topic}-reader-${Date.now()}` });
   const messages: KafkaMessage[] = [];
   await reader.connect();
@@ -201,7 +228,6 @@ async function readTopic(brokers: string[], topic: string, count: number): Promi
     await reader.subscribe({ topic, fromBeginning: true });
     await reader.run({ eachMessage: async ({ message }) => void messages.push(message) });
     await waitFor(async () => messages.length >= count, 30_000, `${count} messages on ${topic}`);
-    await new Promise((r) => setTimeout(r, 500)); // and no more than that
     return messages;
   } finally {
     await reader.disconnect();
