@@ -78,9 +78,12 @@ test('a topic with a different partition count is refused: never connected, send
 
 test('a missing topic keeps it unconnected until the topic is created', async () => {
   const name = uniqueName('test-purchases-late').replace(/_/g, '-');
-  const p = publisher({ topic: name, partitions: 3 });
+  const logs: LogLine[] = [];
+  const p = publisher({ topic: name, partitions: 3 }, logs);
   p.start();
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Two connection attempts have found no topic (not a guess at how long that takes).
+  const refusals = () => logs.filter((l) => l.message === 'Kafka is not available; retrying').length;
+  await until(() => refusals() >= 2);
   assert.equal(p.isConnected(), false);
   const admin = new Kafka({ brokers: topic.brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
