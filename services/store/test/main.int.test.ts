@@ -186,9 +186,14 @@ describe('store service on real shards (built dist/main.js)', () => {
     try {
       const truth = groundTruth(purchases);
       const storeId = truth.stores.find((s) => shardOfStore(s, topology) === 0)!;
+      // The shard's answer is held until the service is stopping, so the request is surely in flight.
+      const release = proxy.holdReplies();
       const inFlight = getJson(`${stopping.url}/items/store/${storeId}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await until(() => proxy.clientSent('store_item_totals'));
       const exited = stopping.stop();
+      // Both workers have begun their graceful stop.
+      await until(() => stopping.output().split('"shutting down"').length - 1 >= 2);
+      release();
       const answer = await inFlight;
       assert.equal(answer.status, 200);
       assert.deepEqual(answer.body, { stores: truth.topItems(storeId) });
@@ -242,3 +247,12 @@ describe('store service on real shards (built dist/main.js)', () => {
     }
   });
 });
+
+/** Resolves once `condition` holds, checking every 10 ms. */
+async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
