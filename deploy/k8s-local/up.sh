@@ -26,7 +26,6 @@ done
 }
 
 bash "${HERE}/scripts/build-kubernetes.sh" kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl >/dev/null
-COREDNS="$(bash "${HERE}/scripts/build-coredns.sh")"
 PAUSE_ARCHIVE="$(bash "${HERE}/scripts/build-pause-image.sh")"
 KUBECTL="${K8S_BIN}/kubectl"
 PKI="${STATE_DIR}/pki"
@@ -66,7 +65,8 @@ wait_for() {
 }
 
 # --- network: the node address on a dummy interface; the whole cluster range never leaves the machine ---
-ip link show "${NODE_INTERFACE}" >/dev/null 2>&1 || ip link add "${NODE_INTERFACE}" type dummy
+# A bridge without ports stands in for a dummy interface (no dummy module here): its addresses are local.
+ip link show "${NODE_INTERFACE}" >/dev/null 2>&1 || ip link add "${NODE_INTERFACE}" type bridge
 ip addr replace "${NODE_IP}/32" dev "${NODE_INTERFACE}"
 ip link set "${NODE_INTERFACE}" up
 ip route replace unreachable "${CLUSTER_RANGE}"
@@ -151,16 +151,9 @@ start kube-scheduler "${K8S_BIN}/kube-scheduler" \
   --bind-address=127.0.0.1 --leader-elect=false --profiling=false --v=1
 wait_for kube-scheduler 60 curl -fsSk https://127.0.0.1:10259/healthz
 
-# --- cluster DNS: CoreDNS on the node address, answering only for the cluster domain ---
-k apply --server-side -f "${HERE}/config/coredns-rbac.yaml" >/dev/null
-sed -e "s#@DOMAIN@#${CLUSTER_DOMAIN}#g" -e "s#@KUBECONFIG@#${PKI}/coredns.kubeconfig#g" \
-  -e "s#@BIND@#${DNS_IP}#g" "${HERE}/config/Corefile" >"${STATE_DIR}/Corefile"
-STARTED="$(now)"
-start coredns "${COREDNS}" -conf "${STATE_DIR}/Corefile"
-wait_for coredns 60 curl -fsS http://127.0.0.1:18181/ready
-
 # --- containerd (its own root, state and socket; Docker's containerd is untouched) + CNI ---
-mkdir -p "${STATE_DIR}/cni/net.d" "${RUN_DIR}/containerd"
+mkdir -p "${STATE_DIR}/cni/net.d" "${RUN_DIR}/containerd" "${STATE_DIR}/certs.d/_default"
+printf 'server = "http://127.0.0.1:1"\n' >"${STATE_DIR}/certs.d/_default/hosts.toml"
 sed -e "s#@STATE@#${STATE_DIR}#g" -e "s#@RUN@#${RUN_DIR}#g" -e "s#@SANDBOX_IMAGE@#${SANDBOX_IMAGE}#g" \
   "${HERE}/config/containerd.toml" >"${STATE_DIR}/containerd.toml"
 sed -e "s#@BRIDGE@#${BRIDGE}#g" -e "s#@POD_CIDR@#${POD_CIDR}#g" -e "s#@POD_GATEWAY@#${POD_GATEWAY}#g" \
@@ -190,5 +183,14 @@ wait_for kube-proxy 60 curl -fsS http://127.0.0.1:10256/healthz
 
 # --- storage: a default StorageClass whose claims bind to pre-made hostPath volumes ---
 bash "${HERE}/scripts/volumes.sh" "${KUBECTL}" "${KUBECONFIG_ADMIN}" "${STATE_DIR}/volumes" "${NODE_NAME}" >/dev/null
+
+# --- cluster DNS: CoreDNS on the node address, answering only for the cluster domain ---
+COREDNS="$(bash "${HERE}/scripts/build-coredns.sh")"
+k apply --server-side -f "${HERE}/config/coredns-rbac.yaml" >/dev/null
+sed -e "s#@DOMAIN@#${CLUSTER_DOMAIN}#g" -e "s#@KUBECONFIG@#${PKI}/coredns.kubeconfig#g" \
+  -e "s#@BIND@#${DNS_IP}#g" "${HERE}/config/Corefile" >"${STATE_DIR}/Corefile"
+STARTED="$(now)"
+start coredns "${COREDNS}" -conf "${STATE_DIR}/Corefile"
+wait_for coredns 60 curl -fsS http://127.0.0.1:18181/ready
 
 echo "cluster up; export KUBECONFIG=${KUBECONFIG_ADMIN}"
