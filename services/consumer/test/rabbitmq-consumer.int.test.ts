@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import amqp from 'amqplib';
 import pg from 'pg';
 import {
   createTestShards,
@@ -112,18 +113,42 @@ test('queue → consumer → Postgres equals the ledger; a consumer killed mid-s
   const afterKill = (await stored()).purchases;
   assert.ok(afterKill < total, `the kill should land mid-stream (${afterKill} of ${total} written)`);
 
-  const second = await consumer(10);
-  const deadline = Date.now() + 60_000;
-  let now = await stored();
-  while (now.purchases < total && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    now = await stored();
+  let second = await consumer(10);
+  // The consumer's lag metric must reach 0 (the queue's depth) for this to return.
+  await waitForCountAndLag(second, total);
+  // Every message has been handled once the queue holds none after a consumer stopped (a stopping
+  // consumer writes and acknowledges what it was delivered): no redelivered duplicate can still come.
+  await second.stop();
+  while ((await readyMessages()) > 0) {
+    second = await consumer(10);
+    await waitForCountAndLag(second, total);
+    await second.stop();
   }
-  // Let any redelivered duplicate arrive before comparing.
-  await new Promise((r) => setTimeout(r, 500));
-  now = await stored();
+  const now = await stored();
   assert.equal(now.purchases, total);
   assert.deepEqual([...now.totals.entries()].sort(), [...ledger.entries()].sort());
-  const metrics = await (await fetch(`${second.url}/metrics`)).text();
-  assert.match(metrics, /consumer_lag\{partition="0"[^}]*\} 0/);
 });
+
+/** Waits until `total` purchases are stored and the consumer reports an empty queue. */
+async function waitForCountAndLag(service: RunningService, total: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    if ((await stored()).purchases >= total && /consumer_lag\{partition="0"[^}]*\} 0/.test(metrics)) {
+      return;
+    }
+    assert.ok(Date.now() < deadline, 'the queue was not drained in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Messages waiting in the queue, as the broker counts them. */
+async function readyMessages(): Promise<number> {
+  const connection = await amqp.connect(rabbit.url);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(queue)).messageCount;
+  } finally {
+    await connection.close();
+  }
+}
