@@ -165,6 +165,10 @@ export interface RunningService {
 /**
  * Starts a built service (`node services/<name>/dist/main.js`, the command the containers run) on a
  * free port with `env`, and waits for `/readyz` (or `/healthz` when `waitFor` says so).
+ *
+ * The purchase service authenticates writes unless told otherwise; a test that passes neither
+ * PURCHASE_API_KEYS nor PURCHASE_AUTH plays an anonymous CS6650 course client, so the harness sets
+ * PURCHASE_AUTH=off for it (logged by the service as a warning). Tests of authentication pass keys.
  */
 export async function startService(
   name: 'purchase' | 'store' | 'consumer',
@@ -175,7 +179,16 @@ export async function startService(
   const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
   const child = spawn(process.execPath, [entry], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      ...(name === 'purchase' && !('PURCHASE_API_KEYS' in env) && !('PURCHASE_AUTH' in env)
+        ? { PURCHASE_AUTH: 'off' }
+        : {}),
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -29,7 +29,11 @@ export function serviceEnvironment(settings: StackSettings): Record<string, stri
   };
 }
 
-export function servicePlans(settings: StackSettings): ServicePlan[] {
+/**
+ * What the stack runs. `purchaseApiKey` (the stack's generated key, src/api-key.ts) is the one key the
+ * purchase service accepts: the native stack authenticates writes, as every deployment does.
+ */
+export function servicePlans(settings: StackSettings, purchaseApiKey: string): ServicePlan[] {
   const common = serviceEnvironment(settings);
   const skew = clockSkewEnvironments(settings.services.faketime);
   const plan = (name: ServicePlan['name'], port: number, env: Record<string, string>): ServicePlan => {
@@ -63,6 +67,7 @@ export function servicePlans(settings: StackSettings): ServicePlan[] {
     ...(modeNeeds(settings.mode).consumer ? [plan('consumer', settings.services.consumerPort, {})] : []),
     plan('purchase', settings.services.purchasePort, {
       PURCHASE_WORKERS: String(settings.services.purchaseWorkers),
+      PURCHASE_API_KEYS: purchaseApiKey,
     }),
     plan('store', settings.services.storePort, { STORE_WORKERS: String(settings.services.storeWorkers) }),
   ];

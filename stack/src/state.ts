@@ -39,6 +39,8 @@ export interface StackState {
   prometheus?: { url: string; pid: number | null };
   /** kafka-sharded, sync-db or rabbitmq; absent (older state files) means kafka-sharded. */
   mode?: 'kafka-sharded' | 'sync-db' | 'rabbitmq';
+  /** Added: the file (mode 0600) holding the purchase service's API key (src/api-key.ts). */
+  purchaseApiKeyFile?: string;
   /** Present in MODE=rabbitmq. */
   rabbitmq?: { url: string; pid: number | null };
 }

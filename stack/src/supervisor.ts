@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { claimShardIdentities, migrate } from '@tillstream/schema';
+import { apiKeyFile, ensureStackApiKey } from './api-key.js';
 import {
   bootstrapServers,
   ensureTopics,
@@ -42,7 +43,11 @@ const shards = planShards(settings);
 const needs = modeNeeds(settings.mode);
 // MODE (src/modes.ts): the baselines run without Kafka.
 const nodes = needs.kafka ? planKafkaNodes(settings) : [];
-const services = settings.services.enabled ? servicePlans(settings).filter((s) => existsSync(s.entry)) : [];
+// Generated even when the services are not started here: a demo that starts them later uses it.
+const purchaseApiKey = ensureStackApiKey(settings.stackDir);
+const services = settings.services.enabled
+  ? servicePlans(settings, purchaseApiKey).filter((s) => existsSync(s.entry))
+  : [];
 const bootstrap = bootstrapServers(settings);
 
 const procs = new Map<string, Supervised>();
@@ -97,6 +102,7 @@ function snapshot(): StackState {
       ? { prometheus: { url: `http://127.0.0.1:${settings.prometheus.port}`, pid: pid('prometheus') } }
       : {}),
     mode: settings.mode,
+    purchaseApiKeyFile: apiKeyFile(settings.stackDir),
     ...(needs.rabbitmq ? { rabbitmq: { url: rabbitmqUrl(settings.rabbitmq), pid: pid('rabbitmq') } } : {}),
   };
 }

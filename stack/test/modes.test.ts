@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { loadStackSettings } from '../src/settings.js';
 import { servicePlans } from '../src/services.js';
 
+const KEY = 'tsk_test-key-0123456789';
+
 test('kafka-sharded (default): SHARD_COUNT shards, three services, MODE in their env', () => {
   const settings = loadStackSettings({ SHARD_COUNT: '4' });
   assert.equal(settings.mode, 'kafka-sharded');
   assert.equal(settings.shards.count, 4);
-  const plans = servicePlans(settings);
+  const plans = servicePlans(settings, KEY);
   assert.deepEqual(
     plans.map((p) => p.name),
     ['consumer', 'purchase', 'store'],
@@ -19,7 +21,7 @@ test('kafka-sharded (default): SHARD_COUNT shards, three services, MODE in their
 test('sync-db: one database named alone in SHARD_URLS, no consumer', () => {
   const settings = loadStackSettings({ MODE: 'sync-db', SHARD_COUNT: '4' });
   assert.equal(settings.shards.count, 1);
-  const plans = servicePlans(settings);
+  const plans = servicePlans(settings, KEY);
   assert.deepEqual(
     plans.map((p) => p.name),
     ['purchase', 'store'],
@@ -30,7 +32,7 @@ test('sync-db: one database named alone in SHARD_URLS, no consumer', () => {
 
 test('rabbitmq: the three services get the broker URL on the configured port', () => {
   const settings = loadStackSettings({ MODE: 'rabbitmq', RABBITMQ_PORT: '15673' });
-  const plans = servicePlans(settings);
+  const plans = servicePlans(settings, KEY);
   assert.equal(plans.length, 3);
   for (const plan of plans) assert.equal(plan.spec.env?.RABBITMQ_URL, 'amqp://guest:guest@127.0.0.1:15673');
 });

@@ -4,6 +4,20 @@ import { existsSync } from 'node:fs';
 import { clockSkewEnvironments, LIBFAKETIME, servicePlans } from '../src/services.js';
 import { loadStackSettings } from '../src/settings.js';
 
+const KEY = 'tsk_test-key-0123456789';
+
+test('the purchase service is given the stack key as its only API key; no service runs with auth off', () => {
+  for (const mode of ['kafka-sharded', 'sync-db', 'rabbitmq']) {
+    const plans = servicePlans(loadStackSettings({ MODE: mode }), KEY);
+    const purchase = plans.find((p) => p.name === 'purchase')!;
+    assert.equal(purchase.spec.env?.PURCHASE_API_KEYS, KEY, mode);
+    for (const plan of plans) {
+      assert.equal(plan.spec.env?.PURCHASE_AUTH, undefined, `${mode} ${plan.name}`);
+      if (plan.name !== 'purchase') assert.equal(plan.spec.env?.PURCHASE_API_KEYS, undefined);
+    }
+  }
+});
+
 test('STACK_FAKETIME_SERVICES runs the named services under libfaketime with a fixed offset', () => {
   const skews = clockSkewEnvironments('purchase:-1h, consumer:+3600', '/bin/sh');
   assert.deepEqual(skews.get('purchase'), {
@@ -24,14 +38,14 @@ test(
   'the supervisor plans the skew the stack settings name, on those services only',
   { skip: !existsSync(LIBFAKETIME) && 'libfaketime is not installed' },
   () => {
-    const plans = servicePlans(loadStackSettings({ STACK_FAKETIME_SERVICES: 'purchase:-1h' }));
+    const plans = servicePlans(loadStackSettings({ STACK_FAKETIME_SERVICES: 'purchase:-1h' }), KEY);
     const env = (name: string) => plans.find((p) => p.name === name)!.spec.env!;
     assert.equal(env('purchase').FAKETIME, '-1h');
     assert.equal(env('purchase').LD_PRELOAD, LIBFAKETIME);
     assert.equal(env('store').FAKETIME, undefined);
     assert.equal(env('consumer').LD_PRELOAD, undefined);
     assert.equal(
-      servicePlans(loadStackSettings({})).some((p) => p.spec.env?.FAKETIME !== undefined),
+      servicePlans(loadStackSettings({}), KEY).some((p) => p.spec.env?.FAKETIME !== undefined),
       false,
     );
   },

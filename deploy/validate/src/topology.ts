@@ -30,7 +30,7 @@ export function nativeServiceVariables(): Record<string, string[]> {
   const settings = loadStackSettings({});
   const variables: Record<string, string[]> = {};
   // HOST binds the native processes to loopback; containers listen on every interface (the default).
-  for (const plan of servicePlans(settings))
+  for (const plan of servicePlans(settings, 'the stack generates it'))
     variables[plan.name] = Object.keys(plan.spec.env ?? {}).filter((key) => key !== 'HOST');
   return variables;
 }

@@ -15,7 +15,7 @@ import {
 import { REPO_ROOT } from '../src/paths.js';
 
 const SERVICES = ['purchase', 'store', 'consumer'] as const;
-const plans = servicePlans(loadStackSettings({}));
+const plans = servicePlans(loadStackSettings({}), 'placeholder-api-key-0123');
 
 /** The native stack's start command for a service, relative to the repository root (the image's WORKDIR). */
 function nativeCommand(service: string): string[] {

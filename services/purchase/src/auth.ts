@@ -6,12 +6,21 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * revoke the right one, useless for recovering the key.
  */
 
+/** Why a request was not authenticated: the `reason` of its audit line. */
+export type AuthenticationFailure = 'missing' | 'malformed' | 'unknown_key';
+
 export type Authentication =
   | { readonly ok: true; readonly keyId: string | undefined }
-  | { readonly ok: false; readonly problem: string };
+  | {
+      readonly ok: false;
+      readonly reason: AuthenticationFailure;
+      readonly problem: string;
+      /** The key id of the bearer key that was sent (`unknown_key`), so a revoked key can be traced. */
+      readonly keyId: string | undefined;
+    };
 
 export interface ApiKeyAuthenticator {
-  /** True when no keys are configured: every request is accepted, with no key id. */
+  /** True when no keys are configured (PURCHASE_AUTH=off): every request is accepted, with no key id. */
   readonly open: boolean;
   authenticate(authorizationHeader: string | undefined): Authentication;
 }
@@ -32,11 +41,33 @@ export function apiKeyAuthenticator(keys: readonly string[]): ApiKeyAuthenticato
     open: known.length === 0,
     authenticate(header) {
       if (known.length === 0) return { ok: true, keyId: undefined };
-      const match = header === undefined ? null : BEARER.exec(header);
-      if (!match) return { ok: false, problem: 'an Authorization: Bearer <key> header is required' };
+      if (header === undefined || header.trim() === '') {
+        return {
+          ok: false,
+          reason: 'missing',
+          problem: 'an Authorization: Bearer <key> header is required',
+          keyId: undefined,
+        };
+      }
+      const match = BEARER.exec(header);
+      if (!match) {
+        return {
+          ok: false,
+          reason: 'malformed',
+          problem: 'the Authorization header must be Bearer <key>',
+          keyId: undefined,
+        };
+      }
       const digest = sha256(match[1]!);
       const found = known.find((k) => timingSafeEqual(k.digest, digest));
-      return found ? { ok: true, keyId: found.keyId } : { ok: false, problem: 'the API key is not valid' };
+      return found
+        ? { ok: true, keyId: found.keyId }
+        : {
+            ok: false,
+            reason: 'unknown_key',
+            problem: 'the API key is not valid',
+            keyId: keyIdOf(match[1]!),
+          };
     },
   };
 }

@@ -86,6 +86,19 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
     const result = deps.authenticator.authenticate(req.get('authorization'));
     if (!result.ok) {
       metrics.rejected.inc({ reason: 'unauthorized' });
+      // The audit trail of refused writes: why, from where, and which key (by id, never the key).
+      log.warn(
+        {
+          audit: 'purchase_unauthorized',
+          reason: result.reason,
+          remoteAddress: req.socket.remoteAddress ?? null,
+          keyId: result.keyId ?? null,
+          method: req.method,
+          path: req.path,
+          reqId: req.id,
+        },
+        'purchase refused: not authenticated',
+      );
       throw purchaseErrors.create('UNAUTHORIZED', result.problem, { 'WWW-Authenticate': 'Bearer' });
     }
     (res.locals as PurchaseLocals).keyId = result.keyId;

@@ -120,6 +120,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger('purchase', config.logLevel);
   log.info({ config, mode: config.baseline.mode, ...config.baseline.redacted }, 'starting');
+  if (config.auth === 'off' && cluster.isPrimary) {
+    log.warn(
+      { auth: 'off', ignoredApiKeys: config.ignoredApiKeys },
+      'PURCHASE_AUTH=off: purchases are accepted without an API key (the CS6650-compatible mode)' +
+        (config.ignoredApiKeys > 0 ? '; the configured PURCHASE_API_KEYS are ignored' : ''),
+    );
+  }
   if (cluster.isPrimary && config.workers > 1 && config.workerHeapMb > 0) {
     cluster.setupPrimary({ execArgv: [...process.execArgv, `--max-old-space-size=${config.workerHeapMb}`] });
   }

@@ -27,6 +27,20 @@ test('with keys: only a configured bearer key is accepted, identified by its key
   }
 });
 
+test('a refusal says why, and names a sent but unknown key by its id only', () => {
+  const auth = apiKeyAuthenticator(['alpha-secret']);
+  const refusal = (header: string | undefined) => {
+    const result = auth.authenticate(header);
+    assert.equal(result.ok, false, String(header));
+    return result.ok ? undefined : [result.reason, result.keyId];
+  };
+  assert.deepEqual(refusal(undefined), ['missing', undefined]);
+  assert.deepEqual(refusal('  '), ['missing', undefined]);
+  assert.deepEqual(refusal('Basic alpha-secret'), ['malformed', undefined]);
+  assert.deepEqual(refusal('Bearer'), ['malformed', undefined]);
+  assert.deepEqual(refusal('Bearer revoked-secret'), ['unknown_key', keyIdOf('revoked-secret')]);
+});
+
 test('a key id tells keys apart and does not contain the key', () => {
   const id = keyIdOf('alpha-secret');
   assert.match(id, /^[0-9a-f]{12}$/);

@@ -288,6 +288,32 @@ describe('API keys', () => {
     assert.equal(app.published.length, 0);
   });
 
+  test('every refused write is audit-logged with its reason, address and key id, never the key', async () => {
+    const before = app.logs.length;
+    for (const headers of [
+      {},
+      { authorization: 'Basic s3cret-one' },
+      { authorization: 'Bearer s3cret-old' },
+    ]) {
+      assert.equal((await post(`${app.url}${PURCHASE_PATH}`, body, headers)).status, 401);
+    }
+    const audits = app.logs.slice(before).filter((l) => l.fields.audit === 'purchase_unauthorized');
+    assert.deepEqual(
+      audits.map((l) => [l.level, l.fields.reason, l.fields.keyId]),
+      [
+        ['warn', 'missing', null],
+        ['warn', 'malformed', null],
+        ['warn', 'unknown_key', keyIdOf('s3cret-old')],
+      ],
+    );
+    for (const audit of audits) {
+      assert.match(String(audit.fields.remoteAddress), /127\.0\.0\.1/);
+      assert.equal(audit.fields.path, PURCHASE_PATH);
+      assert.ok(audit.fields.reqId);
+    }
+    assert.ok(!JSON.stringify(app.logs).includes('s3cret'));
+  });
+
   test('201 with a valid key; the audit line names the key id, never the key', async () => {
     const response = await post(`${app.url}${PURCHASE_PATH}`, body, { authorization: 'Bearer s3cret-two' });
     assert.equal(response.status, 201);

@@ -98,7 +98,7 @@ test(
       LOG_LEVEL: 'warn',
     });
     // What the service's own defaults admit per worker, in max-size purchases.
-    const config = loadPurchaseConfig({});
+    const config = loadPurchaseConfig({ PURCHASE_AUTH: 'off' });
     const held = heldBytesOf(
       toPurchaseMessage({
         path: { storeId: 2_147_483_647, customerId: 2_147_483_647, date: '2021-01-01' },

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@tillstream/config';
-import { loadPurchaseConfig } from '../src/config.js';
+import { loadPurchaseConfig as loadWithAuth } from '../src/config.js';
+
+// These tests are about MODE; authentication is off so that no key is needed.
+const loadPurchaseConfig = (env: Record<string, string>) => loadWithAuth({ PURCHASE_AUTH: 'off', ...env });
 
 test('MODE defaults to kafka-sharded, which needs no database', () => {
   assert.equal(loadPurchaseConfig({}).baseline.mode, 'kafka-sharded');
