@@ -47,6 +47,11 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
   rows.push(['ledger == shards', check(verify?.shards, '(store, item) totals')]);
   rows.push(['purchase rows', check(verify?.purchaseRows, 'stores, one row per acknowledged purchase')]);
   rows.push(['ledger == Store API', check(verify?.storeApi, "stores' top 10")]);
+  if (verify?.storeApi?.retriedAfter503)
+    rows.push([
+      '',
+      `${n(verify.storeApi.retriedAfter503)} of those reads answered 503 first and were retried`,
+    ]);
   const relative = path.relative(repoRoot, dir);
   rows.push(['results', relative.startsWith('..') || relative === '' ? dir : relative]);
   const width = Math.max(...rows.map(([k]) => k.length));

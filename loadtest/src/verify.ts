@@ -87,6 +87,8 @@ export interface CheckResult {
   readonly mismatchCount: number;
   /** The first mismatches, readable. */
   readonly mismatches: readonly string[];
+  /** Reads that were answered only after a 503 was retried (Store API check). */
+  readonly retriedAfter503?: number;
 }
 
 export interface VerifyReport {
@@ -103,12 +105,19 @@ class Findings {
   readonly lines: string[] = [];
   count = 0;
   checked = 0;
+  retried = 0;
   add(line: string) {
     this.count += 1;
     if (this.lines.length < MAX_REPORTED) this.lines.push(line);
   }
   result(): CheckResult {
-    return { ok: this.count === 0, checked: this.checked, mismatchCount: this.count, mismatches: this.lines };
+    return {
+      ok: this.count === 0,
+      checked: this.checked,
+      mismatchCount: this.count,
+      mismatches: this.lines,
+      ...(this.retried > 0 ? { retriedAfter503: this.retried } : {}),
+    };
   }
 }
 
@@ -168,6 +177,7 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
       apiFindings.checked += 1;
       const expected = ledger.topItems(storeId, 10);
       const answer = await fetchStoreTopItems(base, storeId);
+      if (answer.retries > 0 && answer.status !== 503) apiFindings.retried += 1;
       if (answer.status === 404 && expected.length === 0) return;
       if (answer.status !== 200) {
         apiFindings.add(`store ${storeId}: GET /items/store/${storeId} → ${answer.status}`);
@@ -205,18 +215,35 @@ export function diffItemSets(expected: readonly ItemQuantity[], actual: readonly
 }
 
 /** GET /items/store/:id, parsed into the ledger's shape. */
+/**
+ * A store's top 10 from the Store API. A read is safe to repeat, so a 503 (the service shedding load, or a
+ * shard call past its deadline) is asked again after its Retry-After (at most 2 s), up to `attempts` times,
+ * as a client of the API would; `retries` says how many it took, so a check can report them.
+ */
 export async function fetchStoreTopItems(
   baseUrl: string,
   storeId: number,
-): Promise<{ status: number; items: ItemQuantity[] }> {
-  const response = await fetch(`${baseUrl}/items/store/${storeId}`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await response.json().catch(() => undefined)) as
-    { stores?: { itemID: number; numberOfItems: number }[] } | undefined;
-  const items = (body?.stores ?? []).map((s) => ({
-    itemId: Number(s.itemID),
-    quantity: Number(s.numberOfItems),
-  }));
-  return { status: response.status, items };
+  attempts = 5,
+): Promise<{ status: number; items: ItemQuantity[]; retries: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${baseUrl}/items/store/${storeId}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status === 503 && attempt < attempts) {
+      await response.body?.cancel();
+      const after = Number(response.headers.get('retry-after'));
+      const waitMs = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 2_000) : 500;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      continue;
+    }
+    const body = (await response.json().catch(() => undefined)) as
+      { stores?: { itemID: number; numberOfItems: number }[] } | undefined;
+    const items = (body?.stores ?? []).map((s) => ({
+      itemId: Number(s.itemID),
+      quantity: Number(s.numberOfItems),
+    }));
+    return { status: response.status, items, retries: attempt - 1 };
+  }
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
