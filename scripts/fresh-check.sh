@@ -10,8 +10,7 @@
 #                                                the native stack's ports off a stack running on the host
 #
 # FRESH_CHECK_NETWORK=bridge runs it on its own network, for commands that need no Docker engine.
-# The record, results/fresh-check/<time>/, names the commit and the command; a run from a dirty tree is
-# not recorded.
+# The record, results/fresh-check/<time>/, names the commit the container cloned and the command.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,8 +20,10 @@ record="${FRESH_CHECK_RECORD:-1}"
 log() { printf '[fresh-check] %s\n' "$*" >&2; }
 
 commit="$(git -C "${root}" rev-parse HEAD)"
-if [[ "${record}" == 1 && -n "$(git -C "${root}" status --porcelain --untracked-files=no)" ]]; then
-  log "the tree has uncommitted changes: commit them (the check clones HEAD), or FRESH_CHECK_RECORD=0"
+# The container runs a clone of HEAD, so uncommitted changes elsewhere play no part; the check's own files
+# must be as committed for the record to say what produced it.
+if [[ "${record}" == 1 && -n "$(git -C "${root}" status --porcelain -- scripts/fresh-check.sh scripts/fresh-check)" ]]; then
+  log "scripts/fresh-check* have uncommitted changes: commit them, or FRESH_CHECK_RECORD=0"
   exit 1
 fi
 
