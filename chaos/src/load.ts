@@ -28,6 +28,8 @@ export interface LoadOutcome {
 
 export interface LoadOptions {
   readonly targetUrl: string;
+  /** The stack's purchase API key, sent with every purchase. */
+  readonly apiKey?: string;
   readonly profile: Omit<WorkloadProfile, 'storeIdBase'>;
   readonly firstStoreIdBase: number;
   readonly durationS: number;
@@ -67,6 +69,7 @@ export async function runTimedLoad(options: LoadOptions): Promise<LoadOutcome> {
         runId,
         retry: options.retry,
         requestTimeoutMs: options.requestTimeoutMs,
+        ...(options.apiKey ? { headers: { authorization: `Bearer ${options.apiKey}` } } : {}),
         ledger,
         stopSignal: stop.signal,
         record: (r) =>

@@ -5,6 +5,7 @@
  * path>" (services/purchase/src/purchase-id.ts; a test checks both agree), so the client knows every
  * acknowledged purchase's id without reading any response body.
  */
+import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import {
   idempotencyKey,
@@ -16,6 +17,11 @@ import {
 
 /** Must equal PURCHASE_ID_NAMESPACE in services/purchase/src/purchase-id.ts. */
 export const PURCHASE_ID_NAMESPACE = '3b8e3c52-6f0e-4d37-9a43-0f7c2f0d5a11';
+
+/** The key id the purchase service gives an API key (auth.ts `keyIdOf`): 12 hex digits of its SHA-256. */
+export function apiKeyIdOf(apiKey: string): string {
+  return createHash('sha256').update(apiKey, 'utf8').digest('hex').slice(0, 12);
+}
 
 /** `apiKeyId`: the key id (auth.ts `keyIdOf`) of the API key the client sends, if any. */
 export function expectedPurchaseId(
@@ -40,12 +46,18 @@ export function purchaseIdsOfClient(
   storeId: number,
   index: number,
   count: number,
+  apiKeyId = '',
 ): string[] {
   const ids: string[] = [];
   for (let sequence = 0; sequence < count; sequence++) {
     const purchase = purchaseOf(profile, index, sequence);
     ids.push(
-      expectedPurchaseId(idempotencyKey(runId, storeId, sequence), purchasePath(purchase), purchase.items),
+      expectedPurchaseId(
+        idempotencyKey(runId, storeId, sequence),
+        purchasePath(purchase),
+        purchase.items,
+        apiKeyId,
+      ),
     );
   }
   return ids;

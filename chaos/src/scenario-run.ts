@@ -12,13 +12,13 @@ import { machineInfo } from '@tillstream/loadtest/results';
 import { ShardReader } from '@tillstream/loadtest/shards';
 import { verifyRun, waitForDrain } from '@tillstream/loadtest/verify';
 import { storeIdOf } from '@tillstream/loadtest/workload';
-import { netnsAvailable, REPO_ROOT } from '@tillstream/stack';
+import { netnsAvailable, readStackApiKey, REPO_ROOT } from '@tillstream/stack';
 import { ChaosStack, netnsInUse } from './chaos-stack.js';
 import type { ChaosConfig } from './config.js';
 import { injectFault, type FaultRecord } from './faults.js';
 import { runTimedLoad, type LoadOutcome } from './load.js';
 import { timelineSpec } from './plot.js';
-import { checkPurchaseIds, purchaseIdsOfClient } from './purchase-ids.js';
+import { apiKeyIdOf, checkPurchaseIds, purchaseIdsOfClient } from './purchase-ids.js';
 import type { Scenario } from './scenarios.js';
 import { startConsumerSampler, startStoreReader } from './samplers.js';
 import { purchaseIdsOnShards } from './shard-ids.js';
@@ -58,7 +58,7 @@ export function chooseNetwork(
   return { network: 'netns', reason: 'network namespaces available' };
 }
 
-function expectedIds(load: LoadOutcome, topology: Topology): Map<string, number> {
+function expectedIds(load: LoadOutcome, topology: Topology, apiKeyId: string): Map<string, number> {
   const expected = new Map<string, number>();
   for (const round of load.rounds) {
     for (let i = 0; i < round.profile.stores; i++) {
@@ -70,6 +70,7 @@ function expectedIds(load: LoadOutcome, topology: Topology): Map<string, number>
         storeId,
         i,
         load.ledger.purchases(storeId),
+        apiKeyId,
       )) {
         expected.set(id, owner);
       }
@@ -114,6 +115,8 @@ export async function runScenario(
     if (!purchaseUrl || !storeUrl || !consumerUrl)
       throw new Error('the stack runs without its services (build them: npx tsc -b)');
     const shardUrls = state.shards.map((s) => s.url);
+    // The stack authenticates writes with the key it generated; the load sends it.
+    const apiKey = readStackApiKey(stack.dir);
     const topology: Topology = { partitionCount: state.kafka.partitions, shardCount: shardUrls.length };
 
     let storeIds: readonly number[] = [];
@@ -150,6 +153,7 @@ export async function runScenario(
     try {
       load = await runTimedLoad({
         targetUrl: purchaseUrl,
+        ...(apiKey ? { apiKey } : {}),
         profile: {
           stores: config.clients,
           customersPerStore: 1000,
@@ -198,7 +202,7 @@ export async function runScenario(
         storeApiUrl: storeUrl,
       });
       exactlyOnce = checkPurchaseIds(
-        expectedIds(load, topology),
+        expectedIds(load, topology, apiKey ? apiKeyIdOf(apiKey) : ''),
         await purchaseIdsOnShards(shardUrls, Math.min(...ids), Math.max(...ids)),
       );
     } finally {

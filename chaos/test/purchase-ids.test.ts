@@ -4,7 +4,13 @@ import { makeProfile, purchaseOf, purchasePath, idempotencyKey } from '@tillstre
 // The purchase service's own derivation: the chaos check must compute the very ids the service gives.
 import { derivePurchaseId } from '../../services/purchase/src/purchase-id.js';
 import { validateBody } from '../../services/purchase/src/purchase-request.js';
-import { checkPurchaseIds, expectedPurchaseId, purchaseIdsOfClient } from '../src/purchase-ids.js';
+import { keyIdOf } from '../../services/purchase/src/auth.js';
+import {
+  apiKeyIdOf,
+  checkPurchaseIds,
+  expectedPurchaseId,
+  purchaseIdsOfClient,
+} from '../src/purchase-ids.js';
 
 function validBody(items: readonly { itemId: number; quantity: number }[]) {
   const result = validateBody({
@@ -13,6 +19,26 @@ function validBody(items: readonly { itemId: number; quantity: number }[]) {
   assert.ok(result.ok);
   return result.value;
 }
+
+test('with an API key, the expected purchaseIds are the ones the service derives for that key', () => {
+  const profile = makeProfile({ stores: 2, purchasesPerHour: 2, storeIdBase: 1000, maxItemId: 3 });
+  const apiKey = 'tsk_chaos-stack-key-0123456789';
+  assert.equal(apiKeyIdOf(apiKey), keyIdOf(apiKey));
+  const [id] = purchaseIdsOfClient(profile, 'run1', 1001, 1, 1, apiKeyIdOf(apiKey));
+  const p = purchaseOf(profile, 1, 0);
+  const fromService = derivePurchaseId({
+    idempotencyKey: idempotencyKey('run1', 1001, 0),
+    apiKeyId: keyIdOf(apiKey),
+    path: {
+      storeId: p.storeId,
+      customerId: p.customerId,
+      date: `${p.date.slice(0, 4)}-${p.date.slice(4, 6)}-${p.date.slice(6)}`,
+    },
+    items: validBody(p.items),
+  });
+  assert.equal(id, fromService);
+  assert.notEqual(id, purchaseIdsOfClient(profile, 'run1', 1001, 1, 1)[0]);
+});
 
 test('the expected purchaseIds are the ones the purchase service derives from the Idempotency-Key', () => {
   const profile = makeProfile({ stores: 3, purchasesPerHour: 2, storeIdBase: 1000, maxItemId: 3 });

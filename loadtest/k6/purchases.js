@@ -77,12 +77,16 @@ export const options = {
   },
 };
 
+// The purchase service's bearer key (deployments authenticate writes). A comma-separated list, as in
+// PURCHASE_API_KEYS, sends its first key; unset sends none (a service with PURCHASE_AUTH=off).
+const apiKey = (__ENV.API_KEY || '').split(',')[0].trim();
+
 /** @type {(key: string) => import('k6/http').Params} */
 const params = (key) => ({
   headers: {
     'content-type': 'application/json',
     'idempotency-key': key,
-    ...(__ENV.API_KEY ? { authorization: `Bearer ${__ENV.API_KEY}` } : {}),
+    ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
   },
   // One name for every purchase URL: the URLs carry store and customer ids, which must not become
   // metric series (k6 would keep one per URL, and so would Prometheus).

@@ -2,6 +2,7 @@
 # Runs loadtest/k6/purchases.js with the user's own k6 (K6_BIN, or `k6` on PATH) against the local
 # stack (or PURCHASE_URL). The project neither downloads nor builds k6.
 #   PROMETHEUS_RW=1   also stream k6's metrics to the stack's Prometheus (remote-write receiver)
+#   API_KEY=…         the purchase service's bearer key (default: the stack's .stack/purchase-api-key)
 #   SUMMARY_FILE=…    where the JSON end-of-test summary goes (default .stack/k6-summary.json: a k6 run is not a recorded result)
 # Every workload variable of the Node runner applies (STORES, PURCHASES_PER_HOUR, …), plus P99_MS.
 set -euo pipefail
@@ -27,6 +28,11 @@ npx tsc -b loadtest
 if [ -z "${PURCHASE_URL:-}" ] && [ -f .stack/state.json ]; then
   PURCHASE_URL="$(node -e 'const s=require("./.stack/state.json"); process.stdout.write(s.services?.purchase?.url ?? "")')"
   export PURCHASE_URL
+  # The stack's own key, sent to the stack's own purchase service only.
+  if [ -z "${API_KEY:-}" ] && [ -f .stack/purchase-api-key ]; then
+    API_KEY="$(<.stack/purchase-api-key)"
+    export API_KEY
+  fi
 fi
 
 summary="${SUMMARY_FILE:-.stack/k6-summary.json}"

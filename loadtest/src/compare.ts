@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
+import { readStackApiKey } from '@tillstream/stack';
 import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig, type LoadConfig } from './config.js';
@@ -106,17 +107,20 @@ function stack(command: 'up' | 'down' | 'clean', env: Record<string, string>): v
     throw new Error(`stack ${command} (MODE=${env.MODE}) failed; see ${env.STACK_DIR ?? '.stack'}/logs/`);
 }
 
-function targetsOf(state: ModeState): Targets {
+function targetsOf(state: ModeState, stackDir: string): Targets {
   const purchase = state.services.purchase?.url;
   if (!purchase) throw new Error('the stack runs without the purchase service (build it: make build)');
   const shardUrls = state.shards.map((s) => s.url);
   const consumer = state.services.consumer?.url;
+  const apiKey = readStackApiKey(stackDir);
   return {
     purchaseUrl: purchase,
     ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
     ...(consumer ? { consumerMetricsUrl: `${consumer}/metrics` } : {}),
     shardUrls,
     topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
+    // Every mode's purchase service authenticates writes with its stack's generated key.
+    ...(apiKey ? { apiKey } : {}),
   };
 }
 
@@ -143,7 +147,7 @@ async function main(): Promise<number> {
     stack('up', env);
     try {
       const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as ModeState;
-      const targets = targetsOf(state);
+      const targets = targetsOf(state, stackDir);
       for (const [i, { clients, repetition }] of runPlan(config.clients, repetitions).entries()) {
         if (i > 0) await sleep(coolDownMs);
         const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);

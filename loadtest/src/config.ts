@@ -12,7 +12,7 @@ export interface LoadConfig {
   readonly storeIdBase: number | undefined;
   readonly retry: RetryPolicy;
   readonly requestTimeoutMs: number;
-  /** Bearer key for a purchase service with PURCHASE_API_KEYS set. */
+  /** Bearer key sent with every purchase; unset: the native stack's own key, when it is the target. */
   readonly apiKey: string | undefined;
   readonly purchaseUrl: string | undefined;
   readonly storeUrl: string | undefined;

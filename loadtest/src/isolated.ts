@@ -10,6 +10,7 @@ import {
   uniqueName,
   type RunningService,
 } from '@tillstream/stack/harness';
+import { newApiKey } from '@tillstream/stack';
 import type { Targets } from './targets.js';
 
 export interface IsolatedPipeline {
@@ -23,7 +24,15 @@ export interface IsolatedPipeline {
   remove(): Promise<void>;
 }
 
-export async function startIsolatedPipeline(partitions = 12): Promise<IsolatedPipeline> {
+/**
+ * `auth`: `key` (default) runs the purchase service with a key of its own, in `targets.apiKey`, as
+ * every deployment authenticates writes; `off` runs it with PURCHASE_AUTH=off, for a test that plays a
+ * published course client, which sends no key.
+ */
+export async function startIsolatedPipeline(
+  partitions = 12,
+  options: { readonly auth?: 'key' | 'off' } = {},
+): Promise<IsolatedPipeline> {
   const topic = await createTestTopic(partitions);
   const shards = await createTestShards(undefined, partitions);
   const kafka = {
@@ -42,7 +51,12 @@ export async function startIsolatedPipeline(partitions = 12): Promise<IsolatedPi
   try {
     const consumer = await startService('consumer', { ...kafka, KAFKA_GROUP_ID: uniqueName('loadtest') });
     started.push(consumer);
-    const purchase = await startService('purchase', { ...kafka, PURCHASE_WORKERS: '1' });
+    const apiKey = options.auth === 'off' ? undefined : newApiKey();
+    const purchase = await startService('purchase', {
+      ...kafka,
+      PURCHASE_WORKERS: '1',
+      ...(apiKey ? { PURCHASE_API_KEYS: apiKey } : { PURCHASE_AUTH: 'off' }),
+    });
     started.push(purchase);
     const store = await startService('store', { ...kafka, STORE_WORKERS: '1' });
     started.push(store);
@@ -53,6 +67,7 @@ export async function startIsolatedPipeline(partitions = 12): Promise<IsolatedPi
         consumerMetricsUrl: `${consumer.url}/metrics`,
         shardUrls: shards.urls,
         topology: { partitionCount: partitions, shardCount: shards.urls.length },
+        ...(apiKey ? { apiKey } : {}),
       },
       services: { purchase, consumer, store },
       remove,

@@ -81,7 +81,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       runId,
       retry: config.retry,
       requestTimeoutMs: config.requestTimeoutMs,
-      ...(config.apiKey ? { headers: { authorization: `Bearer ${config.apiKey}` } } : {}),
+      ...(targets.apiKey ? { headers: { authorization: `Bearer ${targets.apiKey}` } } : {}),
       ledger,
       record: (r) => recorder.write(r),
     });

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ensureStackApiKey } from '@tillstream/stack';
 import { startService, type RunningService } from '@tillstream/stack/harness';
 import type { LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
@@ -68,10 +69,15 @@ export async function openStackSession(
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
     };
+    // The stack's key (generated when the stack predates it), as the supervisor would pass it.
+    const purchaseApiKey = ensureStackApiKey(path.join(REPO_ROOT, '.stack'));
     const services = { ...state.services };
     try {
       for (const name of missing) {
-        const service = await startService(name, env);
+        const service = await startService(
+          name,
+          name === 'purchase' ? { ...env, PURCHASE_API_KEYS: purchaseApiKey } : env,
+        );
         own.push(service);
         services[name] = { url: service.url };
       }
@@ -79,7 +85,7 @@ export async function openStackSession(
       await Promise.all(own.map((s) => s.stop()));
       throw error;
     }
-    view = { ...state, services };
+    view = { ...state, services, purchaseApiKey };
   }
   return {
     targets: resolveTargets(config, view),

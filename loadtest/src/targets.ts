@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Topology } from '@tillstream/contract';
+import { readStackApiKey } from '@tillstream/stack';
 import type { LoadConfig } from './config.js';
 
 export interface Targets {
@@ -13,6 +14,8 @@ export interface Targets {
   readonly consumerMetricsUrl?: string;
   readonly shardUrls: readonly string[];
   readonly topology: Topology;
+  /** The bearer key every purchase is sent with (secret: never logged or recorded). */
+  readonly apiKey?: string;
 }
 
 /** The fields of `.stack/state.json` this package reads. */
@@ -21,17 +24,25 @@ export interface StackStateView {
   readonly kafka: { readonly partitions: number };
   readonly shards: readonly { readonly url: string }[];
   readonly services: Readonly<Record<string, { readonly url: string }>>;
+  /** The stack's purchase API key (`.stack/purchase-api-key`), when it has one. */
+  readonly purchaseApiKey?: string;
 }
 
 export async function readStackState(repoRoot: string): Promise<StackStateView | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(repoRoot, '.stack', 'state.json'), 'utf8')) as StackStateView;
+    const stackDir = path.join(repoRoot, '.stack');
+    const state = JSON.parse(await readFile(path.join(stackDir, 'state.json'), 'utf8')) as StackStateView;
+    const purchaseApiKey = readStackApiKey(stackDir);
+    return purchaseApiKey ? { ...state, purchaseApiKey } : state;
   } catch {
     return undefined;
   }
 }
 
-/** Explicit variables win; the stack state fills the rest. Throws when the purchase URL is unknown. */
+/**
+ * Explicit variables win; the stack state fills the rest. Throws when the purchase URL is unknown.
+ * The stack's API key is sent only to the stack's own purchase service, never to another PURCHASE_URL.
+ */
 export function resolveTargets(config: LoadConfig, state: StackStateView | undefined): Targets {
   const purchaseUrl = config.purchaseUrl ?? state?.services.purchase?.url;
   if (!purchaseUrl) {
@@ -45,8 +56,11 @@ export function resolveTargets(config: LoadConfig, state: StackStateView | undef
     config.consumerMetricsUrl ?? (consumerUrl ? `${consumerUrl}/metrics` : undefined);
   const shardUrls = config.shardUrls.length > 0 ? config.shardUrls : (state?.shards.map((s) => s.url) ?? []);
   const partitionCount = config.kafkaPartitions ?? state?.kafka.partitions ?? 12;
+  const apiKey =
+    config.apiKey ?? (purchaseUrl === state?.services.purchase?.url ? state.purchaseApiKey : undefined);
   return {
     purchaseUrl,
+    ...(apiKey ? { apiKey } : {}),
     ...(storeUrl ? { storeUrl } : {}),
     ...(consumerMetricsUrl ? { consumerMetricsUrl } : {}),
     shardUrls,

@@ -40,11 +40,16 @@ function profileAt(storeIdBase: number): WorkloadProfile {
   return makeProfile({ stores: 8, purchasesPerHour: 4, hours: 9, storeIdBase });
 }
 
-function run(script: string, profile: WorkloadProfile): Promise<K6ShimResult> {
+function run(
+  script: string,
+  profile: WorkloadProfile,
+  apiKey = pipeline.targets.apiKey,
+): Promise<K6ShimResult> {
   return runK6Script({
     script,
     env: {
       PURCHASE_URL: pipeline.targets.purchaseUrl,
+      ...(apiKey ? { API_KEY: apiKey } : {}),
       STORES: String(profile.stores),
       PURCHASES_PER_HOUR: String(profile.purchasesPerHour),
       HOURS: String(profile.hours),
@@ -117,6 +122,15 @@ test('purchases.js sends the shared workload, passes its thresholds, and the sha
   assert.equal(report.storeApi?.checked, profile.stores);
 });
 
+test('the pipeline authenticates writes: without API_KEY every purchase is refused and the run fails', async () => {
+  assert.ok(pipeline.targets.apiKey, 'the isolated pipeline runs the purchase service with a key');
+  const profile = profileAt(4000);
+  const result = await run(SCRIPT, { ...profile, stores: 2, hours: 1 }, '');
+  assert.equal(result.exitCode, 99);
+  assert.ok(result.crossed.includes('purchases_failed: count<1'), result.crossed.join('\n'));
+  assert.equal(result.summary.metrics.purchases_acknowledged, undefined);
+});
+
 test('a script that builds a wrong URL fails its thresholds', async () => {
   const profile = profileAt(1000);
   const script = mutated(
@@ -164,6 +178,7 @@ test(
       env: {
         ...process.env,
         PURCHASE_URL: pipeline.targets.purchaseUrl,
+        API_KEY: pipeline.targets.apiKey,
         STORES: String(profile.stores),
         PURCHASES_PER_HOUR: String(profile.purchasesPerHour),
         HOURS: String(profile.hours),

@@ -52,6 +52,10 @@ test('a recorded run says which commit and tree produced it and how to reproduce
   const written = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
   assert.deepEqual(written, JSON.parse(JSON.stringify(summary)));
   assert.ok(written.invariantsHold, JSON.stringify(written.verify));
+  // The pipeline authenticates writes: every purchase was sent with its key, which no record holds.
+  assert.ok(pipeline.targets.apiKey);
+  assert.equal(summary.load.purchases.ok, 4 * 2 * 3);
+  assert.ok(!readFileSync(path.join(dir, 'summary.json'), 'utf8').includes(pipeline.targets.apiKey));
   assert.equal(
     written.command,
     'STORES=4 SCENARIO=recorded PURCHASES_PER_HOUR=2 HOURS=3 node loadtest/dist/cli.js',

@@ -33,6 +33,7 @@ test('the ledger of a phased run equals the shards and the Store API after the d
     runId: 'e2e',
     retry: DEFAULT_RETRY_POLICY,
     requestTimeoutMs: 30_000,
+    headers: { authorization: `Bearer ${pipeline.targets.apiKey}` },
     ledger,
   }).run();
   assert.equal(result.purchases.ok, totalPurchases(profile));

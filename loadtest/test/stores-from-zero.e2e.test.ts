@@ -55,6 +55,7 @@ test('STORES_FROM=0 on empty shards sends stores 0…n-1, each purchase counted 
     runId: 'from-zero',
     retry: DEFAULT_RETRY_POLICY,
     requestTimeoutMs: 30_000,
+    headers: { authorization: `Bearer ${pipeline.targets.apiKey}` },
     ledger,
   }).run();
   assert.equal(result.purchases.ok, totalPurchases(profile));

@@ -28,6 +28,24 @@ test('targets come from the stack state unless set explicitly', () => {
   assert.deepEqual(explicit.shardUrls, ['postgres://x/y']);
 });
 
+test("the stack's API key goes to the stack's purchase service only; API_KEY wins", () => {
+  const keyed = { ...state, purchaseApiKey: 'tsk_stack-key-0123456789' };
+  assert.equal(resolveTargets(loadLoadConfig({}), keyed).apiKey, 'tsk_stack-key-0123456789');
+  assert.equal(
+    resolveTargets(loadLoadConfig({ PURCHASE_URL: 'http://127.0.0.1:8080' }), keyed).apiKey,
+    'tsk_stack-key-0123456789',
+  );
+  assert.equal(
+    resolveTargets(loadLoadConfig({ PURCHASE_URL: 'http://elsewhere:80' }), keyed).apiKey,
+    undefined,
+  );
+  assert.equal(
+    resolveTargets(loadLoadConfig({ API_KEY: 'own-key-0123456789' }), keyed).apiKey,
+    'own-key-0123456789',
+  );
+  assert.equal(resolveTargets(loadLoadConfig({}), state).apiKey, undefined);
+});
+
 test('no purchase service anywhere is an error that says what to do', () => {
   assert.throws(() => resolveTargets(loadLoadConfig({}), { ...state, services: {} }), /PURCHASE_URL/);
 });
