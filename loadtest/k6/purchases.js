@@ -79,7 +79,7 @@ export const options = {
 
 // The purchase service's bearer key (deployments authenticate writes). A comma-separated list, as in
 // PURCHASE_API_KEYS, sends its first key; unset sends none (a service with PURCHASE_AUTH=off).
-const apiKey = (__ENV.API_KEY || '').split(',')[0].trim();
+const apiKey = ((__ENV.API_KEY || '').split(',')[0] ?? '').trim();
 
 /** @type {(key: string) => import('k6/http').Params} */
 const params = (key) => ({
