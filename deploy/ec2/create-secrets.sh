@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Secrets the ec2 overlay expects and never commits: shard-credentials (PostgreSQL user,
-# password, and the ordered shard URLs the services read as SHARD_URLS) and grafana-admin. Random
+# password, and the ordered shard URLs the services read as SHARD_URLS), grafana-admin, and
+# purchase-api-keys (the bearer key purchase writes need, PURCHASE_API_KEYS). Random
 # passwords; run once before the first `kubectl apply -k k8s/overlays/ec2`. Re-running keeps existing ones.
 set -euo pipefail
 
@@ -32,4 +33,11 @@ if ! kubectl -n "${NAMESPACE}" get secret grafana-admin >/dev/null 2>&1; then
   echo "created secret grafana-admin (read it with: kubectl -n ${NAMESPACE} get secret grafana-admin -o jsonpath='{.data.password}' | base64 -d)"
 else
   echo "secret grafana-admin exists; left unchanged"
+fi
+
+if ! kubectl -n "${NAMESPACE}" get secret purchase-api-keys >/dev/null 2>&1; then
+  kubectl -n "${NAMESPACE}" create secret generic purchase-api-keys --from-literal=keys="$(random)"
+  echo "created secret purchase-api-keys (clients send it as Authorization: Bearer <key>; read it with: kubectl -n ${NAMESPACE} get secret purchase-api-keys -o jsonpath='{.data.keys}' | base64 -d)"
+else
+  echo "secret purchase-api-keys exists; left unchanged"
 fi

@@ -20,7 +20,7 @@ const overlays = readdirSync(OVERLAYS_DIR).sort();
 
 /** What each overlay is expected to look like beyond the shared checks. */
 const OVERLAY_EXPECTATIONS: Record<string, { externalSecrets: string[]; keda: boolean }> = {
-  ec2: { externalSecrets: ['shard-credentials', 'grafana-admin'], keda: true },
+  ec2: { externalSecrets: ['shard-credentials', 'grafana-admin', 'purchase-api-keys'], keda: true },
   local: { externalSecrets: [], keda: false },
 };
 
@@ -31,6 +31,7 @@ const placeholderUrls = [0, 1, 2, 3]
 const EXTERNAL_SECRET_VALUES = {
   'shard-credentials': { username: 'tillstream', password: 'x', 'shard-urls': placeholderUrls },
   'grafana-admin': { username: 'admin', password: 'x' },
+  'purchase-api-keys': { keys: 'placeholder-key-of-32-characters' },
 };
 
 let validator: SchemaValidator;
