@@ -69,6 +69,17 @@ done
 # 4. Network: kube-proxy's rules, the pod egress rule, the bridge, the dummy interface, the routes.
 [ -x "${K8S_BIN}/kube-proxy" ] && "${K8S_BIN}/kube-proxy" --cleanup >/dev/null 2>&1
 iptables -D FORWARD -s "${POD_CIDR}" ! -d "${CLUSTER_RANGE}" -j DROP 2>/dev/null
+iptables -D FORWARD -s "${CLUSTER_RANGE}" -d "${CLUSTER_RANGE}" -j ACCEPT 2>/dev/null
+# The kubelet's own chains (kube-proxy --cleanup leaves them): its localnet firewall and canaries.
+for tool in iptables ip6tables; do
+  while "${tool}" -D INPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+  while "${tool}" -D OUTPUT -j KUBE-FIREWALL 2>/dev/null; do :; done
+  for table_chain in filter:KUBE-FIREWALL filter:KUBE-KUBELET-CANARY nat:KUBE-KUBELET-CANARY \
+    mangle:KUBE-KUBELET-CANARY mangle:KUBE-IPTABLES-HINT; do
+    "${tool}" -t "${table_chain%%:*}" -F "${table_chain#*:}" 2>/dev/null
+    "${tool}" -t "${table_chain%%:*}" -X "${table_chain#*:}" 2>/dev/null
+  done
+done
 for veth in $(ip -o link show master "${BRIDGE}" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
   ip link del "${veth}" 2>/dev/null
 done

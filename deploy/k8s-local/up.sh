@@ -83,9 +83,12 @@ for address in "${NODE_IP}" "${KUBERNETES_SERVICE_IP}" "${POD_GATEWAY}"; do
   esac
 done
 sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.route_localnet=1 net.bridge.bridge-nf-call-iptables=1
-# Pods may talk to each other, the node and the service range, never beyond the cluster range.
+# Pods may talk to each other, the node and the service range (bridged traffic passes FORWARD, whose
+# policy Docker sets to DROP), never beyond the cluster range.
 iptables -C FORWARD -s "${POD_CIDR}" ! -d "${CLUSTER_RANGE}" -j DROP 2>/dev/null ||
   iptables -I FORWARD 1 -s "${POD_CIDR}" ! -d "${CLUSTER_RANGE}" -j DROP
+iptables -C FORWARD -s "${CLUSTER_RANGE}" -d "${CLUSTER_RANGE}" -j ACCEPT 2>/dev/null ||
+  iptables -I FORWARD 2 -s "${CLUSTER_RANGE}" -d "${CLUSTER_RANGE}" -j ACCEPT
 
 # --- certificates and kubeconfigs ---
 bash "${HERE}/scripts/certs.sh" "${PKI}" "${NODE_NAME}" "${NODE_IP}" "${KUBERNETES_SERVICE_IP}"

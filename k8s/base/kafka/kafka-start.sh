@@ -41,6 +41,12 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPERTIES
 
+# Log to stdout only (kubectl logs) with the image's own container logging configuration, which the
+# apache/kafka image ships under /etc/kafka/docker (its /opt/kafka/config copy also writes files).
+if [ -z "${KAFKA_LOG4J_OPTS:-}" ] && [ -f /etc/kafka/docker/log4j.properties ]; then
+  export KAFKA_LOG4J_OPTS="-Dlog4j.configuration=file:/etc/kafka/docker/log4j.properties"
+fi
+
 # Formats the volume on first start only; a formatted volume keeps its data and cluster id.
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id "${CLUSTER_ID}" \
   --config "${config_dir}/server.properties"
