@@ -4,6 +4,7 @@
 // the HEALTHCHECK command answers. The consumer image also runs the migration CLI the migrate Job uses.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,8 @@ before(async () => {
     KAFKA_GROUP_ID: uniqueName('image-test'),
     SHARD_URLS: shards.urls.join(','),
     PURCHASE_WORKERS: '1',
+    // The image starts as deployments run it: writes authenticated, with a key of this test's own.
+    PURCHASE_API_KEYS: `tsk_image-test-${randomBytes(12).toString('hex')}`,
     STORE_WORKERS: '1',
     LOG_LEVEL: 'warn',
   };
@@ -102,7 +105,7 @@ async function healthcheck(image: BuiltImage, childEnv: Record<string, string>):
 }
 
 for (const [service, extraEnv] of [
-  ['purchase', ['KAFKA_BROKERS', 'KAFKA_TOPIC', 'PURCHASE_WORKERS', 'LOG_LEVEL']],
+  ['purchase', ['KAFKA_BROKERS', 'KAFKA_TOPIC', 'PURCHASE_WORKERS', 'PURCHASE_API_KEYS', 'LOG_LEVEL']],
   ['store', ['SHARD_URLS', 'STORE_WORKERS', 'LOG_LEVEL']],
   [
     'consumer',

@@ -2,7 +2,7 @@
 // Store GET latency at 100 concurrent readers while the purchase path is under 256-client load, and
 // the effect of hedged requests to read replicas. Writes results/bench/store/. See --help.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +58,7 @@ if (opt.help) {
   --replica streaming|connection|none  replicas for the hedged phases: a pg_basebackup hot standby of every
                                      shard server, or a second pool to the same database, or no hedged phases
   --tail-fraction 0.05 --tail-delay-ms 20   injected tail on the primaries for the tail phases; --no-tail skips them
-  --purchase-url http://127.0.0.1:8080  the running purchase service (PURCHASE_API_KEY env for a bearer key);
+  --purchase-url http://127.0.0.1:8080  the running purchase service (bearer key: PURCHASE_API_KEY, else the stack's);
                                      --no-purchase-load, or an unreachable one, loads only the store path
   --out results/bench/store
   --note "…"                         a sentence printed in the results README (e.g. how busy the machine was)`);
@@ -68,6 +68,12 @@ const n = (name) => Number(opt[name]);
 const log = (line) => console.error(`[bench] ${line}`);
 
 const state = JSON.parse(readFileSync(path.join(ROOT, '.stack', 'state.json'), 'utf8'));
+/** The stack's purchase API key, for the stack's own purchase service only. */
+const stackApiKey = () =>
+  opt['purchase-url'] === state.services?.purchase?.url &&
+  existsSync(path.join(ROOT, '.stack', 'purchase-api-key'))
+    ? readFileSync(path.join(ROOT, '.stack', 'purchase-api-key'), 'utf8').trim()
+    : undefined;
 const partitionCount = state.kafka.partitions;
 const servers = state.shards.map((s) => s.url);
 const topology = { partitionCount, shardCount: servers.length };
@@ -241,7 +247,7 @@ async function runPhase(phase, replicaUrls, withWriters) {
             clients: n('writers'),
             stores: n('stores'),
             items: n('items'),
-            apiKey: process.env.PURCHASE_API_KEY,
+            apiKey: process.env.PURCHASE_API_KEY ?? stackApiKey(),
             ...timing,
           },
         });
