@@ -58,6 +58,10 @@ chaos: build ## Fault tolerance under load on private stacks (SCENARIOS=kill,net
 k6: ## The k6 script with your own k6 (on PATH or K6_BIN) against the stack (PROMETHEUS_RW=1 streams to Prometheus)
 	bash loadtest/k6/run.sh
 
+.PHONY: env
+env: ## .env for docker compose: from .env.example when absent, with a generated purchase API key (mode 0600)
+	bash deploy/compose/env.sh
+
 bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw insert, store read latency → results/bench/
 	node services/purchase/bench/bench.mjs
 	node services/consumer/bench/bench-consumer.mjs

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { loadCompose, parseEnvFile, type ComposeDocument } from '../src/compose.js';
+import { spawnSync } from 'node:child_process';
+import { loadCompose, parseEnvFile, serviceEnvironment, type ComposeDocument } from '../src/compose.js';
 import {
   composeCrossCheckErrors,
   composeSchemaErrors,
@@ -14,6 +15,9 @@ import { nativeServiceVariables, nativeTopology } from '../src/topology.js';
 
 const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
 const envExample = parseEnvFile(readFileSync(path.join(REPO_ROOT, '.env.example'), 'utf8'));
+// What `make env` makes of .env.example: the same, with a generated purchase API key.
+const GENERATED_KEY = 'tsk_generated-by-make-env-0123456789';
+const envFile = { ...envExample, PURCHASE_API_KEYS: GENERATED_KEY };
 
 let expectations: ComposeExpectations;
 before(async () => {
@@ -31,7 +35,7 @@ before(async () => {
   };
 });
 
-const resolved = () => structuredClone(loadCompose(composeFile, envExample).resolved);
+const resolved = () => structuredClone(loadCompose(composeFile, envFile).resolved);
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -43,16 +47,34 @@ describe('docker-compose.yml', () => {
   });
 
   it('refers only to variables that .env.example documents', () => {
-    const { variables } = loadCompose(composeFile, envExample);
+    const { variables } = loadCompose(composeFile, envFile);
     const undocumented = [...variables].filter((v) => !(v in envExample));
     assert.deepEqual(undocumented, []);
   });
 
   it('keeps secrets out of the file: the passwords have no default and must come from .env', () => {
-    const withoutSecrets = { ...envExample, POSTGRES_PASSWORD: undefined };
+    const withoutSecrets = { ...envFile, POSTGRES_PASSWORD: undefined };
     assert.throws(() => loadCompose(composeFile, withoutSecrets), /POSTGRES_PASSWORD/);
-    const withoutGrafana = { ...envExample, GRAFANA_ADMIN_PASSWORD: undefined };
+    const withoutGrafana = { ...envFile, GRAFANA_ADMIN_PASSWORD: undefined };
     assert.throws(() => loadCompose(composeFile, withoutGrafana), /GRAFANA_ADMIN_PASSWORD/);
+  });
+
+  it('authenticates writes: the API key comes from .env only, and the purchase service and k6 get it', () => {
+    assert.equal(envExample.PURCHASE_API_KEYS, '', '.env.example holds no key');
+    assert.equal(envExample.PURCHASE_AUTH, 'on');
+    assert.throws(() => loadCompose(composeFile, envExample), /PURCHASE_API_KEYS.*make env/);
+    const doc = resolved();
+    const purchase = serviceEnvironment(doc.services.purchase!);
+    assert.equal(purchase.PURCHASE_API_KEYS, GENERATED_KEY);
+    assert.equal(purchase.PURCHASE_AUTH, 'on');
+    assert.equal(serviceEnvironment(doc.services.k6!).API_KEY, GENERATED_KEY);
+    const off = loadCompose(composeFile, { ...envFile, PURCHASE_AUTH: 'off' }).resolved;
+    assert.equal(serviceEnvironment(off.services.purchase!).PURCHASE_AUTH, 'off');
+  });
+
+  it('keeps .env out of git', () => {
+    const ignored = spawnSync('git', ['check-ignore', '-q', '.env'], { cwd: REPO_ROOT });
+    assert.equal(ignored.status, 0, '.env is not git-ignored');
   });
 
   it('runs 3 Kafka nodes, 4 shards, 2 purchase and 2 store replicas behind the gateway', () => {
@@ -108,6 +130,14 @@ describe('the compose checks catch', () => {
           }),
       ),
       /kafka-topics: KAFKA_PARTITIONS=6, the native stack uses 12/,
+    );
+  });
+  it('a purchase service without an API key', () => {
+    assert.match(
+      errorsAfter(
+        (d) => delete (d.services.purchase!.environment as Record<string, string>).PURCHASE_API_KEYS,
+      ),
+      /purchase: required PURCHASE_API_KEYS is not set/,
     );
   });
   it('shard URLs out of order', () => {
