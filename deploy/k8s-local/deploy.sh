@@ -27,13 +27,13 @@ fi
 for image in "${images[@]}"; do
   docker save "${image}" | "${CTR[@]}" images import - >/dev/null
 done
-echo "images $((SECONDS - began))"
+echo "images $((SECONDS - began))" | tee -a "${TIMES}"
 
 began="${SECONDS}"
 KUBECTL="${KUBECTL}" bash "${REPO}/deploy/ec2/apply.sh" "${OVERLAY}" >/dev/null
 "${KUBECTL}" -n tillstream wait --for=condition=Complete job/kafka-topics job/migrate --timeout="${TIMEOUT}"
-echo "setup-jobs $((SECONDS - began))"
+echo "setup-jobs $((SECONDS - began))" | tee -a "${TIMES}"
 for workload in $("${KUBECTL}" -n tillstream get deployments,statefulsets -o name); do
   "${KUBECTL}" -n tillstream rollout status "${workload}" --timeout="${TIMEOUT}" >/dev/null
 done
-echo "rollout $((SECONDS - began))"
+echo "rollout $((SECONDS - began))" | tee -a "${TIMES}"
