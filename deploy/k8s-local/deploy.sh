@@ -29,6 +29,16 @@ for image in "${images[@]}"; do
 done
 echo "images $((SECONDS - began))" | tee -a "${TIMES}"
 
+# The purchase API key: generated once into the Secret purchase-api-keys (never into a committed file)
+# and kept across deploys. Read it with:
+#   kubectl -n tillstream get secret purchase-api-keys -o jsonpath='{.data.keys}' | base64 -d
+"${KUBECTL}" get namespace tillstream >/dev/null 2>&1 || "${KUBECTL}" create namespace tillstream >/dev/null
+if ! "${KUBECTL}" -n tillstream get secret purchase-api-keys >/dev/null 2>&1; then
+  key="tsk_$(head -c 32 /dev/urandom | base64 -w 0 | tr '+/' '-_' | tr -d '=')"
+  "${KUBECTL}" -n tillstream create secret generic purchase-api-keys --from-literal=keys="${key}" >/dev/null
+  echo "generated the Secret purchase-api-keys"
+fi
+
 began="${SECONDS}"
 KUBECTL="${KUBECTL}" bash "${REPO}/deploy/ec2/apply.sh" "${OVERLAY}" >/dev/null
 "${KUBECTL}" -n tillstream wait --for=condition=Complete job/kafka-topics job/migrate --timeout="${TIMEOUT}"

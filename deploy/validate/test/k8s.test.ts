@@ -21,7 +21,8 @@ const overlays = readdirSync(OVERLAYS_DIR).sort();
 /** What each overlay is expected to look like beyond the shared checks. */
 const OVERLAY_EXPECTATIONS: Record<string, { externalSecrets: string[]; keda: boolean }> = {
   ec2: { externalSecrets: ['shard-credentials', 'grafana-admin', 'purchase-api-keys'], keda: true },
-  local: { externalSecrets: [], keda: false },
+  // The purchase API key is generated in the cluster by deploy/k8s-local/deploy.sh, never committed.
+  local: { externalSecrets: ['purchase-api-keys'], keda: false },
 };
 
 // Stand-ins for the Secrets deploy/ec2/create-secrets.sh creates in the cluster (same keys and URL shape).
@@ -105,7 +106,61 @@ for (const overlay of overlays) {
   });
 }
 
+describe('writes are authenticated in every overlay', () => {
+  for (const overlay of overlays) {
+    it(`${overlay}: purchase and the k6 job read the key from the Secret purchase-api-keys, which no file holds`, () => {
+      const objects = render(overlay);
+      const envOf = (kind: string, name: string) => {
+        const o = find(objects, kind, name) as unknown as Record<string, unknown>;
+        const podSpec =
+          kind === 'CronJob'
+            ? (o as { spec: { jobTemplate: { spec: { template: { spec: PodSpecLike } } } } }).spec.jobTemplate
+                .spec.template.spec
+            : (o as { spec: { template: { spec: PodSpecLike } } }).spec.template.spec;
+        return podSpec.containers[0]!.env ?? [];
+      };
+      const ref = (env: EnvLike[], name: string) => env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+      assert.deepEqual(ref(envOf('Deployment', 'purchase'), 'PURCHASE_API_KEYS'), {
+        name: 'purchase-api-keys',
+        key: 'keys',
+      });
+      assert.deepEqual(ref(envOf('CronJob', 'k6'), 'API_KEY'), { name: 'purchase-api-keys', key: 'keys' });
+      assert.equal(
+        envOf('Deployment', 'purchase').find((e) => e.name === 'PURCHASE_AUTH'),
+        undefined,
+        'no overlay turns authentication off',
+      );
+      assert.deepEqual(
+        objects.filter((o) => o.kind === 'Secret' && o.metadata.name.startsWith('purchase-api-keys')),
+        [],
+        'the key is generated in the cluster, not rendered from a committed file',
+      );
+    });
+  }
+});
+
+interface EnvLike {
+  name: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+interface PodSpecLike {
+  containers: { env?: EnvLike[] }[];
+}
+
 describe('the k8s checks catch', () => {
+  it('a purchase Deployment without an API key', () => {
+    const objects = render('ec2');
+    const purchase = find(objects, 'Deployment', 'purchase') as unknown as {
+      spec: { template: { spec: PodSpecLike } };
+    };
+    const container = purchase.spec.template.spec.containers[0]!;
+    container.env = container.env!.filter((e) => e.name !== 'PURCHASE_API_KEYS');
+    assert.match(
+      serviceCheckErrors(objects, { ...serviceOptions, expectKeda: true }).join('\n'),
+      /purchase.*required PURCHASE_API_KEYS is not set/,
+    );
+  });
+
   it('an unknown field, a wrong type and a missing required field', () => {
     const objects = render('ec2');
     const deployment = find(objects, 'Deployment', 'purchase') as unknown as {
