@@ -127,6 +127,7 @@ if [ -n "${run_dir}" ]; then
     sed '$!s/$/,/; s/^/    /' "${FAULTS}"
     printf '  ],\n  "loadExitCode": %s\n}\n' "${status}"
   } >"${run_dir}/k8s.json"
-  echo "recorded ${run_dir}/k8s.json"
+  node "${HERE}/scripts/summarize-run.mjs" "${run_dir}"
+  npx prettier --write "${run_dir}/README.md" "${run_dir}/k8s.json" >/dev/null
 fi
 exit "${status}"
