@@ -128,9 +128,9 @@ export function openApiDocument() {
             },
             '400': responseMsg(`Invalid inputs (${codesOf(400)}).`),
             '401': responseMsg(
-              `${codesOf(401)}: API keys are configured and the bearer key is missing or wrong.`,
+              `${codesOf(401)}: writes are authenticated (PURCHASE_AUTH=on, the default) and the bearer key is missing or wrong.`,
               { 'WWW-Authenticate': { schema: { type: 'string' } } },
-              'optional API keys',
+              'API keys',
             ),
             '404': responseMsg('Data not found (NOT_FOUND: only for paths this service does not serve).'),
             '405': responseMsg(
@@ -156,6 +156,8 @@ export function openApiDocument() {
               'load shedding and broker outages',
             ),
           },
+          // A deployment requires the bearer key; PURCHASE_AUTH=off serves the course clients, which send
+          // none. Both are allowed here, so a client generated from this document keeps the course API.
           security: [{}, { bearer: [] }],
           'x-tillstream-headers': [
             {
@@ -234,7 +236,9 @@ export function openApiDocument() {
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', [ADDITION]: 'optional API keys' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', [ADDITION]: 'API keys, required unless PURCHASE_AUTH=off' },
+      },
       schemas: {
         Purchase: {
           type: 'object',
