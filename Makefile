@@ -67,6 +67,19 @@ bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw inse
 	node services/consumer/bench/bench-consumer.mjs
 	node services/store/bench/store-latency.mjs
 
+# --- Kubernetes on this machine (deploy/k8s-local, as root): one node built from the Go module proxy ---
+.PHONY: k8s-up k8s-down k8s-test
+
+k8s-up: ## Single-node Kubernetes here (etcd, control plane, kubelet, CoreDNS), `make images` imported, k8s/overlays/local applied
+	bash deploy/k8s-local/up.sh
+	bash deploy/k8s-local/deploy.sh
+
+k8s-down: ## Stop the local Kubernetes cluster: every process, mount, rule and interface it made, and its state
+	bash deploy/k8s-local/down.sh
+
+k8s-test: build ## Load through the NodePorts while pods are killed and purchase restarted, ledger check → results/k8s/
+	bash deploy/k8s-local/test.sh
+
 test-unit: install ## Unit tests (no services needed)
 	node scripts/run-tests.mjs unit
 
