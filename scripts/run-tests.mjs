@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs one tier of tests with node's built-in runner: unit (*.test.ts), int (*.int.test.ts, real Kafka
-// and PostgreSQL from the stack harness) or e2e (*.e2e.test.ts, the whole stack). Tests run from
+// and PostgreSQL from the stack harness), e2e (*.e2e.test.ts, the whole stack) or containers
+// (*.containers.test.ts, the compose stack on a Docker engine). Tests run from
 // source through tsx with the `tillstream-source` export condition, so packages need no build.
 // Extra arguments narrow the files: `node scripts/run-tests.mjs int services/consumer`.
 import { spawnSync } from 'node:child_process';
@@ -9,11 +10,15 @@ import path from 'node:path';
 
 const tier = process.argv[2];
 const filters = process.argv.slice(3);
-const suffix = { unit: /(?<!\.int|\.e2e)\.test\.ts$/, int: /\.int\.test\.ts$/, e2e: /\.e2e\.test\.ts$/ }[
-  tier
-];
+const suffix = {
+  unit: /(?<!\.int|\.e2e|\.containers)\.test\.ts$/,
+  int: /\.int\.test\.ts$/,
+  e2e: /\.e2e\.test\.ts$/,
+  // Docker: the compose stack from docker-compose.yml (deploy/docker/test-tier.sh runs it after make images).
+  containers: /\.containers\.test\.ts$/,
+}[tier];
 if (!suffix) {
-  console.error('usage: run-tests.mjs unit|int|e2e [path-prefix …]');
+  console.error('usage: run-tests.mjs unit|int|e2e|containers [path-prefix …]');
   process.exit(2);
 }
 

