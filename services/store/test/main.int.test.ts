@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { shardOfStore } from '@tillstream/contract';
@@ -191,8 +192,8 @@ describe('store service on real shards (built dist/main.js)', () => {
       const inFlight = getJson(`${stopping.url}/items/store/${storeId}`);
       await until(() => proxy.clientSent('store_item_totals'));
       const exited = stopping.stop();
-      // Both workers have begun their graceful stop.
-      await until(() => stopping.output().split('"shutting down"').length - 1 >= 2);
+      // Both workers have begun their graceful stop: they closed their servers, so the port refuses.
+      while (await acceptsConnections(stopping.port)) await new Promise((r) => setTimeout(r, 10));
       release();
       const answer = await inFlight;
       assert.equal(answer.status, 200);
@@ -255,4 +256,16 @@ async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Whether a new TCP connection to the port on 127.0.0.1 is accepted. */
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
