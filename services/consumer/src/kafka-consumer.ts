@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@tillstream/observability';
 import type { ConsumerConfig } from './config.js';
 import { ConsumerError } from './errors.js';
-import type { PartitionLog } from './assignment.js';
+import type { BlockReason, PartitionLog } from './assignment.js';
 import type { LagTracker } from './lag.js';
 import type { ConsumerMetrics } from './metrics.js';
 import type { PartitionExpectation, StoredOffset } from './offsets.js';
@@ -41,6 +41,8 @@ export interface ConsumerRunner {
   /** kafkajs found the partition's position outside its log and is about to reset it. */
   offsetOutOfRange(topic: string, partition: number): void;
 }
+
+const BLOCK_REASONS: readonly BlockReason[] = ['topic-recreated', 'offset-beyond-log-end'];
 
 /** Fails when the topic is missing or its partition count is not the one the shard map is built on. */
 export async function assertTopicPartitions(admin: Admin, topic: string, expected: number): Promise<void> {
@@ -93,7 +95,7 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     resume: (partitions) => consumer.resume([{ topic: config.topic, partitions: [...partitions] }]),
     seek: (partition, offset) => consumer.seek({ topic: config.topic, partition, offset: String(offset) }),
     onBlocked: (partition, reason) => {
-      for (const r of ['topic-recreated', 'offset-beyond-log-end'] as const) {
+      for (const r of BLOCK_REASONS) {
         metrics.partitionBlocked.set({ partition: String(partition), reason: r }, r === reason ? 1 : 0);
       }
     },
@@ -130,7 +132,11 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     setConnected();
     metrics.rebalances.inc();
     const partitions = payload.memberAssignment[config.topic] ?? [];
-    for (const dropped of lag.assign(partitions)) metrics.lag.remove({ partition: String(dropped) });
+    for (const dropped of lag.assign(partitions)) {
+      metrics.lag.remove({ partition: String(dropped) });
+      for (const reason of BLOCK_REASONS)
+        metrics.partitionBlocked.remove({ partition: String(dropped), reason });
+    }
     retry.retain(lag.assigned());
     // Every assigned partition resumes at the offset its shard holds, not at Kafka's committed one:
     // paused here, before the first fetch, and resumed once sought (or kept stopped).
@@ -151,8 +157,12 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
-    // Fetched before the partition was held: its position is about to be replaced by a seek.
-    if (gate.isHeld(partition)) return;
+    // Fetched before the partition was held (or resumed by a retry meanwhile): its position is about
+    // to be replaced by a seek, or it is stopped. Paused again until the gate resumes it.
+    if (gate.isHeld(partition)) {
+      payload.pause();
+      return;
+    }
     lag.recordHighWatermark(partition, Number(batch.highWatermark));
     // The shard must hold everything before this batch (unless retention deleted it from the log).
     const first = Number(batch.firstOffset());
@@ -186,7 +196,9 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
       // Pause only this partition and return: the fetch loop goes on for every other partition, and
       // on resume the batch is fetched again from its last resolved offset.
       const resume = payload.pause();
-      const delayMs = retry.schedule(partition, resume);
+      const delayMs = retry.schedule(partition, () => {
+        if (!gate.isHeld(partition)) resume();
+      });
       log.info(
         { partition, shard: outcome.shard, attempt: retry.attempt(partition), delayMs },
         'partition paused',

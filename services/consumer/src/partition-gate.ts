@@ -169,12 +169,9 @@ export function createPartitionGate(deps: PartitionGateDeps) {
       assigned = new Set(partitions);
       held.clear();
       positions.clear();
-      for (const p of [...blocked.keys()]) {
-        if (!assigned.has(p)) {
-          blocked.delete(p);
-          deps.onBlocked(p, undefined);
-        }
-      }
+      // Partitions gone to another member are theirs to report; the rest report 0 until stopped.
+      for (const p of [...blocked.keys()]) if (!assigned.has(p)) blocked.delete(p);
+      for (const p of partitions) if (!blocked.has(p)) deps.onBlocked(p, undefined);
       hold(partitions);
     },
     /** Pause `partitions` and check them again (their position may no longer match their shard). */

@@ -193,12 +193,14 @@ describe('consumer service', () => {
       'consumer_rebalances_total',
       'consumer_freshness_seconds',
       'consumer_partitions_paused',
+      'consumer_partition_blocked',
       'shard_up',
       'kafka_consumer_connected',
     ]) {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
     assert.equal(await metricValue(consumer.url, 'kafka_consumer_connected'), 1);
+    assert.equal(await metricValue(consumer.url, 'consumer_partition_blocked'), 0, 'no partition stopped');
     assert.equal(await metricValue(consumer.url, 'shard_up'), shards.urls.length);
     assert.ok((await metricValue(consumer.url, 'consumer_freshness_seconds_count')) >= 400);
     // Every partition was assigned to this single member; all of it is applied, so lag is 0 for each.

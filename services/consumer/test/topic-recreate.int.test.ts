@@ -83,10 +83,18 @@ describe('a topic deleted and created again under a running consumer', () => {
     try {
       await kafka.deleteTopics({ topics: [topic.topic] });
       await waitFor(async () => !(await kafka.listTopics()).includes(topic.topic), 30_000, 'topic deleted');
+      // Creating it may fail or time out while the deletion settles; it is there once every
+      // partition has a leader.
       await waitFor(
-        async () =>
-          kafka.createTopics({ waitForLeaders: true, topics: [{ topic: topic.topic, numPartitions: 12 }] }),
-        30_000,
+        async () => {
+          await kafka
+            .createTopics({ topics: [{ topic: topic.topic, numPartitions: 12 }] })
+            .catch(() => false);
+          const metadata = await kafka.fetchTopicMetadata({ topics: [topic.topic] }).catch(() => undefined);
+          const partitions = metadata?.topics[0]?.partitions ?? [];
+          return partitions.length === 12 && partitions.every((p) => p.leader >= 0);
+        },
+        60_000,
         'topic created again',
       );
     } finally {
