@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ensureStackApiKey } from '@tillstream/stack';
+import { ensureStackApiKey, loadStackSettings } from '@tillstream/stack';
 import { startService, type RunningService } from '@tillstream/stack/harness';
 import type { LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
@@ -43,13 +43,15 @@ export async function openStackSession(
   log: (line: string) => void,
 ): Promise<StackSession> {
   let startedStack = false;
+  // The stack the CLI below manages: STACK_DIR, like every stack command.
+  const { stackDir } = loadStackSettings();
   if (stackCommand('status', true) !== 0) {
     log('starting the local stack (node stack/dist/cli.js up)…');
     if (stackCommand('up') !== 0) throw new Error('the stack did not start; see .stack/logs/');
     startedStack = true;
   }
-  const state = await readStackState(REPO_ROOT);
-  if (!state) throw new Error('the stack runs but .stack/state.json is unreadable');
+  const state = await readStackState(REPO_ROOT, stackDir);
+  if (!state) throw new Error(`the stack runs but ${stackDir}/state.json is unreadable`);
   const own: RunningService[] = [];
   let view: StackStateView = state;
   const names = ['consumer', 'purchase', 'store'] as const;
@@ -70,7 +72,7 @@ export async function openStackSession(
       NODE_ENV: 'production',
     };
     // The stack's key (generated when the stack predates it), as the supervisor would pass it.
-    const purchaseApiKey = ensureStackApiKey(path.join(REPO_ROOT, '.stack'));
+    const purchaseApiKey = ensureStackApiKey(stackDir);
     const services = { ...state.services };
     try {
       for (const name of missing) {

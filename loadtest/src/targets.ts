@@ -28,9 +28,12 @@ export interface StackStateView {
   readonly purchaseApiKey?: string;
 }
 
-export async function readStackState(repoRoot: string): Promise<StackStateView | undefined> {
+/** The state of the stack in `stackDir` (STACK_DIR; by default `.stack` of the checkout), with its key. */
+export async function readStackState(
+  repoRoot: string,
+  stackDir = path.join(repoRoot, '.stack'),
+): Promise<StackStateView | undefined> {
   try {
-    const stackDir = path.join(repoRoot, '.stack');
     const state = JSON.parse(await readFile(path.join(stackDir, 'state.json'), 'utf8')) as StackStateView;
     const purchaseApiKey = readStackApiKey(stackDir);
     return purchaseApiKey ? { ...state, purchaseApiKey } : state;
