@@ -25,3 +25,17 @@ test('a URL that is not postgres:// exits 2 and names the protocol, with the pas
   assert.match(result.stderr, /SHARD_URLS: expected postgres: or postgresql: URL, got http:/);
   assert.doesNotMatch(result.stderr, /secret/);
 });
+
+test('a KAFKA_PARTITIONS below the shard count exits 2 before any shard is touched', () => {
+  const result = spawnSync(process.execPath, ['--conditions=tillstream-source', '--import', 'tsx', cli], {
+    env: {
+      ...process.env,
+      SHARD_URLS: 'postgres://a@127.0.0.1:1/x,postgres://a@127.0.0.1:1/y',
+      KAFKA_PARTITIONS: '1',
+    },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /KAFKA_PARTITIONS: 1 is less than the 2 SHARD_URLS/);
+});
