@@ -112,8 +112,9 @@ export function createPartitionGate(deps: PartitionGateDeps) {
         'could not read the shard offsets or the topic log; partitions stay paused',
       );
       clearTimeout(retryTimer);
+      // One timer for every failed check: it checks all partitions still held, whichever check held them.
       retryTimer = setTimeout(() => {
-        if (forGeneration === generation) run(partitions.filter((p) => held.has(p)));
+        if (forGeneration === generation) run([...held]);
       }, deps.retryMs);
       retryTimer.unref();
     });

@@ -138,3 +138,24 @@ describe('partition gate', () => {
     t.gate.stop();
   });
 });
+
+describe('partition gate: failed checks', () => {
+  it('retries every held partition, not only those of the last failed check', async () => {
+    const t = setup({ stored: { 0: { nextOffset: 40, topicId: OLD }, 1: { nextOffset: 7, topicId: OLD } } });
+    t.gate.assign([0, 1]);
+    await t.settle();
+    t.state.failReads = 2;
+    t.gate.recheck([0]); // fails, and is to be retried …
+    t.gate.recheck([1]); // … when this one fails too
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual([...t.paused], [], 'both resumed');
+    assert.deepEqual(
+      t.seeks
+        .slice(2)
+        .map(([p]) => p)
+        .sort(),
+      [0, 1],
+    );
+    t.gate.stop();
+  });
+});
