@@ -14,6 +14,8 @@ TIMEOUT="${K8S_LOCAL_ROLLOUT_TIMEOUT:-900s}"
 export KUBECONFIG="${KUBECONFIG_ADMIN}"
 CTR=(ctr --address "${CONTAINERD_SOCKET}" -n k8s.io)
 began="${SECONDS}"
+TIMES="${STATE_DIR}/deploy-times.txt"
+: >"${TIMES}"
 
 # The images of every workload but the suspended k6 CronJob (runs are created by hand; k6 is not built here).
 mapfile -t images < <("${KUBECTL}" kustomize "${OVERLAY}" |
@@ -24,8 +26,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "not in the Docker engine (run make images): ${missing[*]}" >&2
   exit 1
 fi
+# An image is imported again only when the engine's copy changed since this cluster imported it.
+mkdir -p "${STATE_DIR}/imported"
 for image in "${images[@]}"; do
+  id="$(docker image inspect --format '{{.Id}}' "${image}")"
+  stamp="${STATE_DIR}/imported/$(echo "${image}" | tr '/:' '__')"
+  [ "$(cat "${stamp}" 2>/dev/null)" = "${id}" ] && continue
   docker save "${image}" | "${CTR[@]}" images import - >/dev/null
+  echo "${id}" >"${stamp}"
 done
 echo "images $((SECONDS - began))" | tee -a "${TIMES}"
 
