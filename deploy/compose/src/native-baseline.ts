@@ -12,6 +12,7 @@ import { cpuSecondsOfTrees } from '@tillstream/loadtest/process-cpu';
 import type { RunSummary } from '@tillstream/loadtest/results';
 import { executeRun } from '@tillstream/loadtest/run';
 import { resolveTargets } from '@tillstream/loadtest/targets';
+import { readStackApiKey } from '@tillstream/stack';
 import type { RunProfile } from './compose-tier.js';
 import { REPO_ROOT } from './docker.js';
 
@@ -65,6 +66,8 @@ export async function runNativeBaseline(options: {
       ALLOW_DIRTY: options.allowDirty ? '1' : '0',
       SCENARIO: 'native',
       PROGRESS_INTERVAL_MS: '10000',
+      // The stack's purchase service authenticates writes with the key it generated.
+      API_KEY: readStackApiKey(stackDir),
     });
     const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);
     const { summary, dir } = await executeRun({
