@@ -12,6 +12,12 @@ if (!dir) {
 const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8'));
 const k8s = JSON.parse(readFileSync(path.join(dir, 'k8s.json'), 'utf8'));
 const { load, drain, verify } = summary;
+/** deploy.sh's stages: the images, then the seconds from the apply until each condition held. */
+const DEPLOY_STAGES = {
+  images: 'images imported (docker save → ctr import)',
+  'setup-jobs': 'apply → both setup Jobs complete',
+  rollout: 'apply → every Deployment and StatefulSet rolled out',
+};
 const number = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const check = (ok) => (ok ? '✔' : '✘');
@@ -29,7 +35,9 @@ const lines = [
   '| component | s |',
   '| --- | --: |',
   ...Object.entries(k8s.componentStartSeconds).map(([name, s]) => `| ${name} | ${s} |`),
-  ...Object.entries(k8s.deploySeconds ?? {}).map(([name, s]) => `| deploy: ${name} | ${s} |`),
+  ...Object.entries(k8s.deploySeconds ?? {}).map(
+    ([name, s]) => `| deploy: ${DEPLOY_STAGES[name] ?? name} | ${s} |`,
+  ),
   '',
   '## Load through the NodePorts (127.0.0.1:30080 purchase, :30081 store)',
   '',
