@@ -107,9 +107,12 @@ describe('a shard unavailable for a while', () => {
       30_000,
       'retries on the shard that is down',
     );
-    assert.ok(
-      (await metricValue(consumer.url, 'consumer_partitions_paused')) >= 1,
-      'its partitions are paused',
+    // Between two attempts a partition is paused for its backoff delay, and fetching while it tries
+    // again: wait for a moment when one of them is paused rather than sampling once.
+    await waitFor(
+      async () => (await metricValue(consumer.url, 'consumer_partitions_paused')) >= 1,
+      10_000,
+      'its partitions paused',
     );
     assert.equal(await metricValue(consumer.url, 'shard_up', { shard: String(DOWN) }), 0);
     for (const shard of [0, 1, 3]) {
