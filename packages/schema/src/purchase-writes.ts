@@ -65,8 +65,23 @@ WITH input AS (
       ? `, progress AS (
   UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $12::bigint), updated_at = now()
   WHERE topic = $1 AND kafka_partition = $2
+), conflicts AS (
+  -- A new purchase whose idempotency key hash already names another purchase: stored earlier (the
+  -- statement's snapshot), or earlier in this chunk. Counted all the same; reported to the caller.
+  SELECT n.purchase_id, coalesce(
+    (SELECT p.purchase_id FROM purchases p
+      WHERE p.idempotency_key_hash = n.idempotency_key_hash AND p.purchase_id <> n.purchase_id LIMIT 1),
+    (SELECT e.purchase_id FROM inserted e
+      WHERE e.idempotency_key_hash = n.idempotency_key_hash AND e.kafka_offset < n.kafka_offset
+      ORDER BY e.kafka_offset LIMIT 1)) AS first_purchase_id
+  FROM inserted n WHERE n.idempotency_key_hash IS NOT NULL
 )
-SELECT coalesce(array_agg(extract(epoch FROM received_at)::float8 * 1000), '{}') AS received_ms FROM inserted`
+SELECT coalesce(array_agg(extract(epoch FROM received_at)::float8 * 1000), '{}') AS received_ms,
+  (SELECT coalesce(array_agg(purchase_id::text ORDER BY purchase_id), '{}') FROM conflicts
+    WHERE first_purchase_id IS NOT NULL) AS conflict_ids,
+  (SELECT coalesce(array_agg(first_purchase_id::text ORDER BY purchase_id), '{}') FROM conflicts
+    WHERE first_purchase_id IS NOT NULL) AS conflict_first_ids
+FROM inserted`
       : `
 SELECT count(*)::int AS inserted FROM inserted`
   }`;
