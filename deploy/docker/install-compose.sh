@@ -19,15 +19,17 @@ if /usr/bin/docker compose version >/dev/null 2>&1 && [[ ! -L "${PLUGIN_DIR}/doc
 fi
 
 if [[ ! -x "${BIN}" ]]; then
-  export PATH="${PATH}:/usr/local/go/bin"
-  command -v go >/dev/null || { echo "Go is needed to build Docker Compose ${COMPOSE_VERSION} (https://go.dev/dl/)" >&2; exit 1; }
+  # A Go new enough for the module first on PATH (scripts/ensure-go.sh finds one, or fetches the pinned release).
+  go_bin="$(bash "$(cd "$(dirname "$0")/../.." && pwd)/scripts/ensure-go.sh")"
+  PATH="$(dirname "${go_bin}"):${PATH}"
+  export PATH
   echo "building Docker Compose ${COMPOSE_VERSION} from the Go module proxy (a few minutes, once)" >&2
   module_dir="$(go mod download -json "github.com/docker/compose/v2@${COMPOSE_VERSION}" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [[ -n "${module_dir}" ]] || { echo "could not download github.com/docker/compose/v2@${COMPOSE_VERSION}" >&2; exit 1; }
   mkdir -p "$(dirname "${BIN}")"
-  # Low priority: the build takes minutes and the machine is shared with whatever else runs.
-  (cd "${module_dir}" && CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=mod" nice -n 19 go build -trimpath \
+  # Low priority: the build takes minutes and the machine may be busy with other work.
+  (cd "${module_dir}" && CGO_ENABLED=0 GOFLAGS="-buildvcs=false -mod=mod" nice -n 10 go build -trimpath \
     -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=${COMPOSE_VERSION}" \
     -o "${BIN}.partial" ./cmd) >&2
   mv "${BIN}.partial" "${BIN}"

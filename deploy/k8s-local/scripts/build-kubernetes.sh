@@ -38,10 +38,10 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-if ! command -v go >/dev/null 2>&1; then
-  echo "Kubernetes ${KUBERNETES_VERSION} is not built and Go is not installed (Go 1.24 or newer, from go.dev)" >&2
-  exit 1
-fi
+# A Go new enough for the module first on PATH (scripts/ensure-go.sh finds one, or fetches the pinned release).
+go_bin="$(bash "$(cd "$(dirname "$0")/../../.." && pwd)/scripts/ensure-go.sh")"
+PATH="$(dirname "${go_bin}"):${PATH}"
+export PATH
 
 # v1.34.4 -> staging modules at v0.34.4
 staging_version="v0.${KUBERNETES_VERSION#v1.}"
