@@ -81,8 +81,11 @@ describe('missingFor', () => {
       ip: '',
       promtool: '',
       shellcheck: '',
+      debootstrap: '',
+      etcd: '',
     },
     files: [
+      '/usr/sbin/dockerd',
       '/usr/lib/postgresql/15/bin/initdb',
       '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
       '/usr/lib/rabbitmq/bin/rabbitmq-server',
@@ -103,7 +106,16 @@ describe('missingFor', () => {
     });
     const missing = prerequisites.missingFor('test', tools, io) as { tool: Tool; detail: string }[];
     const byId = new Map(missing.map((m) => [m.tool.id, m.detail]));
-    assert.deepEqual([...byId.keys()].sort(), ['faketime', 'java', 'jdk', 'maven', 'node']);
+    assert.deepEqual([...byId.keys()].sort(), [
+      'debootstrap',
+      'docker',
+      'etcd',
+      'faketime',
+      'java',
+      'jdk',
+      'maven',
+      'node',
+    ]);
     assert.match(byId.get('java')!, /11 is older than 17/);
     assert.match(byId.get('node')!, /18\.19\.0 is older than 20\.11/);
   });
