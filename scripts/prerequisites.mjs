@@ -2,7 +2,7 @@
 // What a make target needs from the machine, checked (and, as root on Debian, installed) before it runs.
 // The list is scripts/prerequisites.json; `make demo`, `make test` and CI all come through here.
 //
-//   node scripts/prerequisites.mjs demo|test   check; install what is missing as root, else name it and stop
+//   node scripts/prerequisites.mjs demo|test|k8s   check; install what is missing as root, else name it and stop
 //   node scripts/prerequisites.mjs --markdown  the README's Prerequisites table
 //
 // Runs with Node alone (before `npm ci`), so it imports nothing outside node:*.
@@ -19,7 +19,8 @@ export function loadPrerequisites(file = path.join(root, 'scripts', 'prerequisit
   return { tools: list.tools, builds: list.builds ?? [] };
 }
 
-export const TARGETS = ['demo', 'test'];
+/** `k8s` is `make k8s-up`: the local single-node cluster. */
+export const TARGETS = ['demo', 'test', 'k8s'];
 
 /** `a.b.c` ≥ `x.y.z`, numerically. */
 export function versionAtLeast(have, min) {
@@ -106,7 +107,9 @@ export function probe(tool, io) {
     return io.exists(check.file) ? { ok: true } : { ok: false, detail: `${check.file} not found` };
   }
   if (check.glob) {
-    return io.glob(check.glob).length > 0 ? { ok: true } : { ok: false, detail: `nothing matches ${check.glob}` };
+    return io.glob(check.glob).length > 0
+      ? { ok: true }
+      : { ok: false, detail: `nothing matches ${check.glob}` };
   }
   if (check.script) {
     return io.run(['bash', path.join(root, check.script)]) !== undefined
@@ -131,18 +134,21 @@ export function missingFor(target, tools, io) {
 export function missingMessage(target, missing) {
   const packages = [...new Set(missing.map((m) => m.tool.debian).filter(Boolean))];
   const manual = missing.filter((m) => !m.tool.debian);
-  const lines = [`make ${target} needs what this machine lacks:`];
+  const make = target === 'k8s' ? 'make k8s-up' : `make ${target}`;
+  const lines = [`${make} needs what this machine lacks:`];
   for (const m of missing) {
     const pkg = m.tool.debian ? `Debian package ${m.tool.debian}` : m.tool.install;
     lines.push(`  - ${m.tool.what} (${m.tool.why}): ${m.detail}; ${pkg}`);
   }
   if (packages.length > 0) {
     lines.push(`Install with: sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`);
-    lines.push(`(as root, make ${target} installs them itself)`);
+    lines.push(`(as root, ${make} installs them itself)`);
   }
   for (const m of manual) lines.push(`Install by hand: ${m.tool.what} — ${m.tool.install}`);
   return lines.join('\n');
 }
+
+const targetName = (t) => (t === 'k8s' ? '`make k8s-up`' : `\`make ${t}\``);
 
 /** The README's Prerequisites table, generated from the list. */
 export function markdownTable({ tools, builds }) {
@@ -150,14 +156,23 @@ export function markdownTable({ tools, builds }) {
   for (const tool of tools) {
     const debian = tool.debian ? `\`${tool.debian}\`` : tool.install;
     const why = tool.note ? `${tool.why} (${tool.note})` : tool.why;
-    rows.push([tool.what, tool.targets.map((t) => `\`make ${t}\``).join(', '), why, debian]);
+    rows.push([tool.what, tool.targets.map(targetName).join(', '), why, debian]);
   }
   for (const build of builds) {
-    rows.push([build.what, build.targets.map((t) => `\`make ${t}\``).join(', '), 'built once into `~/.cache/tillstream`', '—']);
+    rows.push([
+      build.what,
+      build.targets.map(targetName).join(', '),
+      'built once into `~/.cache/tillstream`',
+      '—',
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(rows[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)].join('\n');
+  return [
+    line(rows[0]),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
 }
 
 function machineIo() {
@@ -216,7 +231,10 @@ function main(argv) {
   }
   for (const build of list.builds) {
     if (!build.targets.includes(target)) continue;
-    const r = spawnSync(build.run[0], build.run.slice(1), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync(build.run[0], build.run.slice(1), {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (r.status !== 0) {
       console.error(`[prerequisites] could not build ${build.what} (${build.run.join(' ')})`);
       return 1;

@@ -83,6 +83,7 @@ describe('missingFor', () => {
       shellcheck: '',
       debootstrap: '',
       etcd: '',
+      openssl: '',
     },
     files: [
       '/usr/sbin/dockerd',
@@ -115,6 +116,7 @@ describe('missingFor', () => {
       'jdk',
       'maven',
       'node',
+      'openssl',
     ]);
     assert.match(byId.get('java')!, /11 is older than 17/);
     assert.match(byId.get('node')!, /18\.19\.0 is older than 20\.11/);
