@@ -27,9 +27,9 @@ export async function docker(
     return stdout;
   } catch (error) {
     const e = error as { stderr?: string; message: string };
-    throw new Error(`docker ${args.join(' ')} failed: ${(e.stderr ?? '').trim() || e.message}`, {
-      cause: error,
-    });
+    // The end of stderr says why (compose prints every container's progress before it).
+    const why = (e.stderr ?? '').trim().split('\n').slice(-12).join('\n') || e.message;
+    throw new Error(`docker ${args.join(' ')} failed:\n${why}`);
   }
 }
 

@@ -75,10 +75,16 @@ export function buildImageTree(
   parsed.stages.forEach((stage, index) => {
     let workdir = '/';
     const env: Record<string, string> = {};
-    const base = parsed.stages.findIndex((s) => s.name === stage.image);
-    if (base >= 0) throw new Error('stages built FROM an earlier stage are not supported');
-    mkdirSync(stageRoot(index), { recursive: true });
     const key = createHash('sha256').update(stage.image);
+    // FROM an earlier stage: start from a copy of its tree, its WORKDIR and ENV, and its cache key.
+    const base = parsed.stages.findIndex((s, i) => i < index && s.name === stage.image);
+    if (base >= 0) {
+      cpSync(stageRoot(base), stageRoot(index), { recursive: true, verbatimSymlinks: true });
+      workdir = parsed.stages[base]!.workdir;
+      Object.assign(env, parsed.stages[base]!.env);
+      key.update(`from-stage ${stageKeys[base]}`);
+    }
+    mkdirSync(stageRoot(index), { recursive: true });
     for (const ins of stage.instructions) {
       key.update(`${ins.keyword} ${ins.flags.join(' ')} ${ins.args}\n`);
       switch (ins.keyword) {
