@@ -16,11 +16,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { startIsolatedPipeline, type IsolatedPipeline } from '../src/isolated.js';
+import { drainAndVerify, useIsolatedPipeline } from './support/pipeline.js';
 import { Ledger, topN, type ItemQuantity } from '../src/ledger.js';
 import { REPO_ROOT } from '../src/paths.js';
-import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain } from '../src/verify.js';
 
 const execFileAsync = promisify(execFile);
 const MAX_OUTPUT = 64 * 1024 * 1024;
@@ -50,19 +48,14 @@ const PURCHASES_PER_HOUR = 5;
 const HOURS = 9;
 const MAX_ITEM_ID = 15;
 
-let pipeline: IsolatedPipeline;
-let shards: ShardReader;
+// The generated client is the course client, which sends no API key: the explicit CS6650 mode.
+const fixture = useIsolatedPipeline(12, { auth: 'off' });
 let workDir: string;
 
-before(async () => {
-  // The generated client is the course client, which sends no API key: the explicit CS6650 mode.
-  pipeline = await startIsolatedPipeline(12, { auth: 'off' });
-  shards = new ShardReader(pipeline.targets.shardUrls);
+before(() => {
   workDir = mkdtempSync(path.join(tmpdir(), 'tillstream-java-client-'));
 });
-after(async () => {
-  await shards?.close();
-  await pipeline?.remove();
+after(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -150,8 +143,11 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
   await step(t, 'generate the purchase and store clients', async () => {
     const purchaseDoc = path.join(workDir, 'purchase.json');
     const storeDoc = path.join(workDir, 'store.json');
-    writeFileSync(purchaseDoc, await (await fetch(`${pipeline.targets.purchaseUrl}/openapi.json`)).text());
-    writeFileSync(storeDoc, await (await fetch(`${pipeline.targets.storeUrl}/openapi.json`)).text());
+    writeFileSync(
+      purchaseDoc,
+      await (await fetch(`${fixture.pipeline.targets.purchaseUrl}/openapi.json`)).text(),
+    );
+    writeFileSync(storeDoc, await (await fetch(`${fixture.pipeline.targets.storeUrl}/openapi.json`)).text());
     // The purchase client in the package course clients import (io.swagger.client.api.PurchaseApi),
     // with newPurchase(body, storeID, custID, date) as swagger-codegen orders it.
     await generate(jar, purchaseDoc, project, 'io.swagger.client', ['prependFormOrBodyParameters=true']);
@@ -193,7 +189,7 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
         '-cp',
         classpath,
         'dev.tillstream.javaclient.PhasedClient',
-        pipeline.targets.purchaseUrl,
+        fixture.pipeline.targets.purchaseUrl,
         String(STORES),
         String(PURCHASES_PER_HOUR),
         String(HOURS),
@@ -222,24 +218,8 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
   for (const storeId of storeIds) assert.equal(ledger.purchases(storeId), HOURS * PURCHASES_PER_HOUR);
   assert.ok(ledger.quantity(0, 0) > 0, 'store 0 sold item 0');
 
-  const drain = await step(t, 'drain', () =>
-    waitForDrain({
-      shards,
-      fromStore: 0,
-      toStore: STORES - 1,
-      expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
-      consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-      timeoutMs: 120_000,
-    }),
-  );
+  const { drain, report } = await step(t, 'drain and check', () => drainAndVerify(fixture, ledger, storeIds));
   assert.ok(drain.drained, JSON.stringify(drain));
-  const report = await verifyRun({
-    ledger,
-    storeIds,
-    shards,
-    topology: pipeline.targets.topology,
-    storeApiUrl: pipeline.targets.storeUrl!,
-  });
   assert.ok(report.ok, JSON.stringify(report, null, 2));
   assert.equal(report.purchaseRows.checked, STORES, 'one purchases row per acknowledged purchase, per store');
   assert.equal(report.storeApi?.checked, STORES);
@@ -253,7 +233,7 @@ test('a generated Java/OkHttp client runs the phased load with stores from 0: al
         '-cp',
         classpath,
         'dev.tillstream.javaclient.StoreAnswers',
-        pipeline.targets.storeUrl!,
+        fixture.pipeline.targets.storeUrl!,
         'store',
         '0',
         'item',

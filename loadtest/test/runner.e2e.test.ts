@@ -2,28 +2,18 @@
 // services on a fresh topic and fresh shard databases): after the consumer drains, the ledger must
 // equal the shards and the Store API exactly — and a ledger that is off by one item must not.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startIsolatedPipeline, type IsolatedPipeline } from '../src/isolated.js';
+import { test } from 'node:test';
+import { drainAndVerify, useIsolatedPipeline } from './support/pipeline.js';
 import { Ledger } from '../src/ledger.js';
 import { DEFAULT_RETRY_POLICY } from '../src/retry-policy.js';
 import { LoadRun } from '../src/runner.js';
-import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain } from '../src/verify.js';
+import { verifyRun } from '../src/verify.js';
 import { makeProfile, purchaseOf, storeIdOf, totalPurchases } from '../src/workload.js';
 
-let pipeline: IsolatedPipeline;
-let shards: ShardReader;
-
-before(async () => {
-  pipeline = await startIsolatedPipeline();
-  shards = new ShardReader(pipeline.targets.shardUrls);
-});
-after(async () => {
-  await shards?.close();
-  await pipeline?.remove();
-});
+const fixture = useIsolatedPipeline();
 
 test('the ledger of a phased run equals the shards and the Store API after the drain', async () => {
+  const { pipeline, shards } = fixture;
   // Few items per store so top-10 ties are common and the tie order is exercised.
   const profile = makeProfile({ stores: 12, purchasesPerHour: 6, maxItemId: 40, itemsPerPurchase: 3 });
   const ledger = new Ledger(profile.maxItemId);
@@ -44,23 +34,8 @@ test('the ledger of a phased run equals the shards and the Store API after the d
   );
 
   const storeIds = Array.from({ length: profile.stores }, (_, i) => storeIdOf(profile, i));
-  const drain = await waitForDrain({
-    shards,
-    fromStore: storeIds[0]!,
-    toStore: storeIds.at(-1)!,
-    expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
-    consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-    timeoutMs: 60_000,
-  });
+  const { drain, report } = await drainAndVerify(fixture, ledger, storeIds, 60_000);
   assert.ok(drain.drained, JSON.stringify(drain));
-
-  const options = {
-    storeIds,
-    shards,
-    topology: pipeline.targets.topology,
-    storeApiUrl: pipeline.targets.storeUrl!,
-  };
-  const report = await verifyRun({ ...options, ledger });
   assert.ok(report.ok, JSON.stringify(report, null, 2));
   assert.equal(report.storeApi?.checked, profile.stores);
   assert.equal(report.purchaseRows.checked, profile.stores);
@@ -74,7 +49,13 @@ test('the ledger of a phased run equals the shards and the Store API after the d
   }
   const top = tampered.topItems(storeIds[0]!, 1)[0]!;
   tampered.add(storeIds[0]!, [{ itemId: top.itemId, quantity: 1 }]);
-  const caught = await verifyRun({ ...options, ledger: tampered });
+  const caught = await verifyRun({
+    ledger: tampered,
+    storeIds,
+    shards,
+    topology: pipeline.targets.topology,
+    storeApiUrl: pipeline.targets.storeUrl!,
+  });
   assert.equal(caught.ok, false);
   assert.equal(caught.shards.mismatchCount, 2); // the item total and the store total
   assert.equal(caught.purchaseRows.mismatchCount, 1);

@@ -3,28 +3,17 @@
 // the top of the range are accepted, and after the drain each is counted exactly once — on its shard
 // and in both Store API answers — while ids outside the range stay 400 with a stable code.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { MAX_ID } from '@tillstream/contract';
-import { startIsolatedPipeline, type IsolatedPipeline } from '../src/isolated.js';
+import { drainAndVerify, useIsolatedPipeline } from './support/pipeline.js';
 import { Ledger } from '../src/ledger.js';
-import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain } from '../src/verify.js';
+import { waitForDrain } from '../src/verify.js';
 
-let pipeline: IsolatedPipeline;
-let shards: ShardReader;
-
-before(async () => {
-  // Plays a course client, which sends no API key: the CS6650-compatible mode.
-  pipeline = await startIsolatedPipeline(12, { auth: 'off' });
-  shards = new ShardReader(pipeline.targets.shardUrls);
-});
-after(async () => {
-  await shards?.close();
-  await pipeline?.remove();
-});
+// Plays a course client, which sends no API key: the CS6650-compatible mode.
+const fixture = useIsolatedPipeline(12, { auth: 'off' });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${pipeline.targets.purchaseUrl}${path}`, {
+  const response = await fetch(`${fixture.pipeline.targets.purchaseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(body),
@@ -33,7 +22,7 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
 }
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${pipeline.targets.storeUrl}${path}`);
+  const response = await fetch(`${fixture.pipeline.targets.storeUrl}${path}`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -66,24 +55,11 @@ test('store 0, customer 0 and item 0 are counted exactly once, like the top of t
       p.items.map((i) => ({ itemId: Number(i.ItemID), quantity: i['numberOfItems:'] ?? i.numberOfItems! })),
     );
   }
-  const drain = await waitForDrain({
-    shards,
-    fromStore: 0,
-    toStore: 1,
-    expectedQuantity: 7,
-    consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-    timeoutMs: 60_000,
-  });
+  const { drain, report } = await drainAndVerify(fixture, ledger, [0, 1], 60_000);
   assert.ok(drain.drained, JSON.stringify(drain));
-  const report = await verifyRun({
-    ledger,
-    storeIds: [0, 1],
-    shards,
-    topology: pipeline.targets.topology,
-    storeApiUrl: pipeline.targets.storeUrl!,
-  });
+  assert.equal(drain.expectedQuantity, 7);
   assert.ok(report.ok, JSON.stringify(report, null, 2));
-  assert.deepEqual(Object.fromEntries(await shards.purchaseCounts(0, 1)), { 0: 2, 1: 1 });
+  assert.deepEqual(Object.fromEntries(await fixture.shards.purchaseCounts(0, 1)), { 0: 2, 1: 1 });
 
   assert.deepEqual(await get('/items/store/0'), {
     status: 200,
@@ -105,7 +81,7 @@ test('store 0, customer 0 and item 0 are counted exactly once, like the top of t
   });
 
   const top = await waitForDrain({
-    shards,
+    shards: fixture.shards,
     fromStore: MAX_ID,
     toStore: MAX_ID,
     expectedQuantity: 4,

@@ -3,30 +3,19 @@
 // ledger equals the shards and the Store API after the drain. The next run's automatic base is above
 // store 0's range.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { loadLoadConfig } from '../src/config.js';
-import { startIsolatedPipeline, type IsolatedPipeline } from '../src/isolated.js';
+import { drainAndVerify, useIsolatedPipeline } from './support/pipeline.js';
 import { Ledger } from '../src/ledger.js';
 import { DEFAULT_RETRY_POLICY } from '../src/retry-policy.js';
 import { freshStoreIdBase } from '../src/run.js';
 import { LoadRun } from '../src/runner.js';
-import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain } from '../src/verify.js';
 import { makeProfile, purchaseOf, storeIdOf, totalPurchases } from '../src/workload.js';
 
-let pipeline: IsolatedPipeline;
-let shards: ShardReader;
-
-before(async () => {
-  pipeline = await startIsolatedPipeline();
-  shards = new ShardReader(pipeline.targets.shardUrls);
-});
-after(async () => {
-  await shards?.close();
-  await pipeline?.remove();
-});
+const fixture = useIsolatedPipeline();
 
 test('STORES_FROM=0 on empty shards sends stores 0…n-1, each purchase counted exactly once', async () => {
+  const { pipeline, shards } = fixture;
   const config = loadLoadConfig({
     STORES_FROM: '0',
     STORES: '8',
@@ -62,22 +51,8 @@ test('STORES_FROM=0 on empty shards sends stores 0…n-1, each purchase counted 
   assert.equal(result.purchases.failed, 0);
   assert.equal(ledger.purchases(0), 12);
 
-  const drain = await waitForDrain({
-    shards,
-    fromStore: 0,
-    toStore: 7,
-    expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
-    consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-    timeoutMs: 60_000,
-  });
+  const { drain, report } = await drainAndVerify(fixture, ledger, storeIds, 60_000);
   assert.ok(drain.drained, JSON.stringify(drain));
-  const report = await verifyRun({
-    ledger,
-    storeIds,
-    shards,
-    topology: pipeline.targets.topology,
-    storeApiUrl: pipeline.targets.storeUrl!,
-  });
   assert.ok(report.ok, JSON.stringify(report, null, 2));
   assert.equal(report.storeApi?.checked, 8);
 
