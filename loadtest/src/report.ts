@@ -134,23 +134,32 @@ export function scenarioCommand(runs: readonly RecordedRun[]): string {
   return command.replace(/\bCLIENTS=\d+/, `CLIENTS=${clients}`);
 }
 
+/** The directories of records beside the runs that have their own command, and what each holds. */
+const RECORD_DIRECTORIES: Readonly<Record<string, string>> = {
+  bench: '`make bench`, the component benchmarks',
+  compose: '`make compose-test`, docker-compose.yml under load and container kills, beside the native stack',
+  k8s: '`make k8s-test`, the local overlay on a single-node Kubernetes cluster, under pod kills and a rolling restart',
+  'fresh-check': "`make fresh-check`, the README's two commands in a clean Debian container",
+};
+
 /** One line for a directory beside the runs: what produced it, and links to its documents. */
 export function describeRecord(resultsDir: string, name: string): string {
   if (name === 'compare') {
     return '[compare](compare/README.md): `make compare`, the designed system and the two earlier designs on the same workload';
   }
-  if (name === 'bench') {
-    const dir = path.join(resultsDir, name);
-    const documents = readdirSync(dir)
-      .sort()
-      .map((sub) => {
-        const doc = ['README.md', 'latest.md', 'result.md'].find((f) => existsSync(path.join(dir, sub, f)));
-        return doc ? `[${sub}](bench/${sub}/${doc})` : undefined;
-      })
-      .filter((link): link is string => link !== undefined);
-    return `[bench](bench): \`make bench\`, the component benchmarks: ${documents.join(', ')}`;
-  }
-  return `[${name}](${name})`;
+  const what = RECORD_DIRECTORIES[name];
+  if (what === undefined) return `[${name}](${name})`;
+  const dir = path.join(resultsDir, name);
+  const documents = readdirSync(dir)
+    .sort()
+    .map((sub) => {
+      const doc = ['README.md', 'latest.md', 'result.md', 'summary.json'].find((f) =>
+        existsSync(path.join(dir, sub, f)),
+      );
+      return doc ? `[${sub}](${name}/${sub}/${doc})` : undefined;
+    })
+    .filter((link): link is string => link !== undefined);
+  return `[${name}](${name}): ${what}${documents.length > 0 ? `: ${documents.join(', ')}` : ''}`;
 }
 
 /** The plot files of a scenario, relative to results/plots/. */
