@@ -143,7 +143,17 @@ for (const [service, extraEnv] of [
           env: { PATH: process.env.PATH!, SHARD_URLS: env.SHARD_URLS! },
           timeout: 60_000,
         });
-        assert.equal(stdout.trim().split('\n').length, 4, stdout);
+        // One line per shard migrated, then the identity the shards now share.
+        const lines = stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        assert.deepEqual(
+          lines.slice(0, 4).map((l) => l.shard),
+          [0, 1, 2, 3],
+          stdout,
+        );
+        assert.equal(lines[4]?.shards, 4, stdout);
       });
     }
   });
