@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help prerequisites prerequisites-demo prerequisites-test fresh-check install build up down status clean demo test test-unit test-int test-e2e bench experiment compare chaos k6
+.PHONY: help prerequisites prerequisites-demo prerequisites-test fresh-check install build up down status clean demo test test-unit test-int test-e2e test-containers bench experiment compare chaos k6 images compose-up compose-down compose-test
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -80,6 +80,24 @@ k8s-down: ## Stop the local Kubernetes cluster: every process, mount, rule and i
 k8s-test: build ## Load through the NodePorts while pods are killed and purchase restarted, ledger check → results/k8s/
 	bash deploy/k8s-local/test.sh
 
+# --- containers (docs/deploy-compose.md): a Docker engine first, `bash deploy/docker/engine.sh start` ---
+TSX := node --conditions=tillstream-source --import tsx
+
+images: build ## Every image docker-compose.yml runs, built here (stand-ins for images no registry serves)
+	bash deploy/docker/images.sh
+
+compose-up: images env ## docker compose up --wait: purchase API 127.0.0.1:8080, store API 127.0.0.1:8081, Prometheus :9090
+	$(TSX) deploy/compose/src/cli.ts up
+
+compose-down: ## Remove the compose stack: containers, networks and volumes
+	$(TSX) deploy/compose/src/cli.ts down
+
+compose-test: images ## Compose under load, kills, Prometheus targets; beside the native stack → results/compose/
+	$(TSX) deploy/compose/src/cli.ts test
+
+test-containers: build ## The container tier alone: images, compose tier, Testcontainers suites (CONTAINERS=auto|1|0)
+	bash deploy/docker/test-tier.sh
+
 test-unit: install ## Unit tests (no services needed)
 	node scripts/run-tests.mjs unit
 
@@ -91,7 +109,7 @@ test-e2e: prerequisites-test build ## End-to-end tests of the whole pipeline
 	STACK_SERVICES=false $(STACK) up >/dev/null
 	node scripts/run-tests.mjs e2e
 
-test: prerequisites-test build ## Everything CI runs: lint, unit, integration and end-to-end tests
+test: prerequisites-test build ## Everything CI runs: lint, unit, integration, end-to-end, and the container tier when Docker answers
 	npx eslint . --max-warnings=0
 	npx prettier --check . >/dev/null
 	node scripts/run-tests.mjs unit
@@ -99,3 +117,4 @@ test: prerequisites-test build ## Everything CI runs: lint, unit, integration an
 	  rc=0; node scripts/run-tests.mjs int || rc=$$?; \
 	  if [ $$rc -eq 0 ]; then node scripts/run-tests.mjs e2e || rc=$$?; fi; \
 	  if [ $$started -eq 1 ]; then $(STACK) down >/dev/null; fi; exit $$rc
+	@bash deploy/docker/test-tier.sh

@@ -36,6 +36,8 @@ export interface ExecuteOptions {
   };
   /** Appended to the run directory's name (e.g. `r2` for a repetition). */
   readonly label?: string;
+  /** Ends the load early: each client finishes the purchase it is sending and starts no other. */
+  readonly stopSignal?: AbortSignal;
   readonly out?: NodeJS.WriteStream;
   readonly log?: (line: string) => void;
 }
@@ -84,6 +86,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       ...(targets.apiKey ? { headers: { authorization: `Bearer ${targets.apiKey}` } } : {}),
       ledger,
       record: (r) => recorder.write(r),
+      ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
     });
     const progress = startProgress(() => run.snapshot(), options.out ?? process.stdout, {
       plainIntervalMs: config.progressIntervalMs,

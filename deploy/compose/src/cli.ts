@@ -8,7 +8,7 @@
  *
  * `test` runs its own project (tillstream-compose-test) on free 127.0.0.1 ports, so a stack from
  * `make compose-up` or the native stack keep theirs. Settings (test): COMPOSE_TEST_STORES (128),
- * COMPOSE_TEST_PURCHASES_PER_HOUR (20), COMPOSE_TEST_FAULT_SECONDS (80), COMPOSE_TEST_MAX_ATTEMPTS (10),
+ * COMPOSE_TEST_PURCHASES_PER_HOUR (20), COMPOSE_TEST_MAX_ATTEMPTS (10),
  * NATIVE (1: run the native baseline), RESULTS_DIR (results), ALLOW_DIRTY, KEEP (leave the stack up).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -33,8 +33,6 @@ function loadTestConfig(env: NodeJS.ProcessEnv) {
       COMPOSE_TEST_STORES: int(128, 1, 4096),
       /** Purchases per store per "hour" of the clean run (9 hours). */
       COMPOSE_TEST_PURCHASES_PER_HOUR: int(20, 1, 10_000),
-      /** How long the faults run's load should last, sized from the clean run's throughput. */
-      COMPOSE_TEST_FAULT_SECONDS: int(80, 60, 3600),
       /** The client's attempts per purchase in the faults run. */
       COMPOSE_TEST_MAX_ATTEMPTS: int(10, 1, 100),
       NATIVE: bool(true),
@@ -46,7 +44,6 @@ function loadTestConfig(env: NodeJS.ProcessEnv) {
     (e) => ({
       stores: e.COMPOSE_TEST_STORES,
       purchasesPerHour: e.COMPOSE_TEST_PURCHASES_PER_HOUR,
-      faultSeconds: e.COMPOSE_TEST_FAULT_SECONDS,
       maxAttempts: e.COMPOSE_TEST_MAX_ATTEMPTS,
       native: e.NATIVE,
       resultsDir: path.resolve(REPO_ROOT, e.RESULTS_DIR, 'compose'),
@@ -114,7 +111,6 @@ async function test(): Promise<number> {
       faults: {
         stores: config.stores,
         hours: 9,
-        minLoadSeconds: config.faultSeconds,
         firstKillSeconds: 15,
         killEverySeconds: 20,
         maxAttempts: config.maxAttempts,

@@ -100,7 +100,7 @@ export function formatComposeReport(record: ComposeTestRecord, relativeDir: (dir
       '',
       '## The checks bite',
       '',
-      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? `the Store API check failed (${m.mismatches} stores' top 10 differ from the ledger)` : 'NOT caught'}; restored from docker-compose.yml: ${m.restoredOk ? 'the same check passes' : 'FAILED'}.`,
+      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? (m.caughtBy === 'start' ? 'refused to start, so `docker compose up --wait` failed' : 'the Store API check of a small run failed') : 'NOT caught'} (\`${m.evidence.trim().slice(0, 300)}\`); restored from docker-compose.yml: ${m.restoredOk ? 'a small run passes every check again' : 'FAILED'}.`,
     );
   }
   lines.push(

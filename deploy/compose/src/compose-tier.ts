@@ -23,7 +23,14 @@ import type { RunSummary } from '@tillstream/loadtest/results';
 import { resolveTargets, type Targets } from '@tillstream/loadtest/targets';
 import { cpuBetween, readCpu } from './cgroup-cpu.js';
 import { composeDown, composeUp, nodeImage, projectVariables, publishedUrls } from './compose-stack.js';
-import { compose, docker, projectContainers, REPO_ROOT, type ComposeProject } from './docker.js';
+import {
+  compose,
+  containerLogs,
+  docker,
+  projectContainers,
+  REPO_ROOT,
+  type ComposeProject,
+} from './docker.js';
 import { waitForTargets, type TargetsReport } from './prometheus-targets.js';
 import { openShardTunnel, type ShardTunnel } from './shard-tunnel.js';
 
@@ -43,8 +50,7 @@ export interface ComposeTierPlan {
   readonly faults?: {
     readonly stores: number;
     readonly hours: number;
-    /** The load should last at least this long (the last kill lands `killEverySeconds` before it ends). */
-    readonly minLoadSeconds: number;
+    /** Kills at first, first + every, first + 2 × every seconds; the load stops `every` after the last. */
     readonly firstKillSeconds: number;
     readonly killEverySeconds: number;
     /** The client's retry budget (attempts per purchase, the first included). */
@@ -79,13 +85,18 @@ export interface ComposeTierReport {
   readonly targetsBefore: TargetsReport;
   readonly misconfiguration?: {
     readonly wrongShardUrlsCaught: boolean;
-    readonly mismatches: number;
+    /** start: the store refused to start (compose up --wait failed); store-api: the run's check failed. */
+    readonly caughtBy?: 'start' | 'store-api';
+    /** The store's own log line, or the failed check. */
+    readonly evidence: string;
     readonly restoredOk: boolean;
   };
   readonly faults?: {
     readonly summary: RunSummary;
     readonly dir: string;
     readonly kills: readonly KillRecord[];
+    /** Kills that did not land while the load ran (empty when all three did). */
+    readonly lateOrMissed: readonly string[];
     readonly targetsAfter: TargetsReport;
   };
   readonly leftovers: readonly string[];
@@ -141,7 +152,11 @@ async function run(
 }
 
 /** Recreates the store replicas with `shardUrls` (an override file), waiting until they are healthy. */
-async function recreateStore(project: ComposeProject, shardUrls: string | undefined): Promise<void> {
+async function recreateStore(
+  project: ComposeProject,
+  shardUrls: string | undefined,
+  waitSeconds = 600,
+): Promise<void> {
   let files = project.files;
   let dir: string | undefined;
   if (shardUrls) {
@@ -159,6 +174,8 @@ async function recreateStore(project: ComposeProject, shardUrls: string | undefi
       'up',
       '--detach',
       '--wait',
+      '--wait-timeout',
+      String(waitSeconds),
       '--no-deps',
       '--no-build',
       '--pull',
@@ -190,40 +207,55 @@ async function restartCount(container: string): Promise<{ restarts: number; stat
   return { restarts: Number(restarts), status: status! };
 }
 
-/** Kills one container of each service on the schedule; resolves with what was killed and when. */
+/**
+ * Kills one container of each service on the schedule. `stop()` cancels the kills not yet due, waits
+ * for one under way, and returns what was killed and when, and which services were not.
+ */
 function scheduleKills(
   plan: ComposeTierPlan,
   services: readonly string[],
   started: number,
-): { done: Promise<{ service: string; container: string; atSeconds: number }[]>; cancel(): void } {
+): { stop(): Promise<{ killed: KillRecord[]; missed: string[]; errors: string[] }> } {
   const f = plan.faults!;
-  const timers: NodeJS.Timeout[] = [];
-  const kills = services.map(
-    (service, i) =>
-      new Promise<{ service: string; container: string; atSeconds: number }>((resolve, reject) => {
-        timers.push(
-          setTimeout(
-            () => {
-              void (async () => {
-                const containers = (await projectContainers(plan.project.name)).filter(
-                  (c) => c.service === service,
-                );
-                const victim = containers[containers.length - 1];
-                if (!victim) throw new Error(`no running container of ${service} to kill`);
-                await docker(['kill', victim.id]);
-                const atSeconds = (performance.now() - started) / 1000;
-                plan.log(`killed ${victim.name} at ${atSeconds.toFixed(1)} s`);
-                resolve({ service, container: victim.name, atSeconds });
-              })().catch(reject);
-            },
-            (f.firstKillSeconds + i * f.killEverySeconds) * 1000,
-          ),
+  const killed: { service: string; container: string; atSeconds: number }[] = [];
+  const errors: string[] = [];
+  const inFlight: Promise<void>[] = [];
+  const timers = services.map((service, i) =>
+    setTimeout(
+      () => {
+        inFlight.push(
+          (async () => {
+            const containers = (await projectContainers(plan.project.name)).filter(
+              (c) => c.service === service,
+            );
+            const victim = containers[containers.length - 1];
+            if (!victim) throw new Error(`no running container of ${service} to kill`);
+            const atSeconds = (performance.now() - started) / 1000;
+            await docker(['kill', victim.id]);
+            plan.log(`killed ${victim.name} at ${atSeconds.toFixed(1)} s`);
+            killed.push({ service, container: victim.name, atSeconds });
+          })().catch((error: unknown) => void errors.push((error as Error).message)),
         );
-      }),
+      },
+      (f.firstKillSeconds + i * f.killEverySeconds) * 1000,
+    ),
   );
-  const done = Promise.all(kills);
-  done.catch(() => undefined); // awaited after the load; a failed kill must not go unhandled until then
-  return { done, cancel: () => timers.forEach(clearTimeout) };
+  return {
+    async stop() {
+      timers.forEach(clearTimeout);
+      await Promise.all(inFlight);
+      const records: KillRecord[] = [];
+      for (const k of killed) {
+        const { restarts, status } = await restartCount(k.container);
+        records.push({ ...k, statusAfterLoad: status, restartsAfterLoad: restarts });
+      }
+      return {
+        killed: records,
+        missed: services.filter((s) => !killed.some((k) => k.service === s)),
+        errors,
+      };
+    },
+  };
 }
 
 export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTierReport> {
@@ -275,23 +307,41 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
     const targetsBefore = await waitForTargets(urls.prometheusUrl, expectedTargets(project));
     log(`Prometheus targets: ${targetsBefore.ok ? 'all up' : targetsBefore.problems.join('; ')}`);
 
-    // 3. The checks bite: a store reading the shards in the wrong order fails the Store API check.
+    // 3. The checks bite: a store reading the shards in the wrong order must not pass unnoticed. It is
+    //    refused at start (the store checks each URL's shard identity), or else the Store API check of
+    //    a small run fails.
     let misconfiguration: ComposeTierReport['misconfiguration'];
     if (plan.checkMisconfiguration) {
       const right = await storeShardUrls(project);
       const list = right.split(',');
       const wrong = [list[1]!, list[0]!, ...list.slice(2)].join(',');
       log('recreating store with SHARD_URLS in the wrong order (shard-1 first)');
-      await recreateStore(project, wrong);
       const small = { stores: 8, purchasesPerHour: 5, hours: 1 };
-      const wrongConfig = runConfig(plan, small, endpoints, { SCENARIO: 'compose-wrong-shard-urls' });
-      const wrongRun = await run(
-        plan,
-        wrongConfig,
-        resolveTargets(wrongConfig, undefined),
-        'compose-wrong-shard-urls',
-      );
-      const storeApi = wrongRun.summary.verify?.storeApi;
+      let caughtBy: 'start' | 'store-api' | undefined;
+      let evidence = '';
+      try {
+        await recreateStore(project, wrong, 180);
+        const wrongConfig = runConfig(plan, small, endpoints, { SCENARIO: 'compose-wrong-shard-urls' });
+        const wrongRun = await run(
+          plan,
+          wrongConfig,
+          resolveTargets(wrongConfig, undefined),
+          'compose-wrong-shard-urls',
+        );
+        rmSync(wrongRun.dir, { recursive: true, force: true });
+        const storeApi = wrongRun.summary.verify?.storeApi;
+        if (storeApi && !storeApi.ok) {
+          caughtBy = 'store-api';
+          evidence = `${storeApi.mismatchCount} stores' top 10 differ from the ledger`;
+        }
+      } catch (error) {
+        caughtBy = 'start';
+        const store = (await projectContainers(project.name, true)).find((c) => c.service === 'store');
+        const logs = store ? await containerLogs(store.id, 50) : '';
+        evidence =
+          logs.split('\n').find((line) => /refusing to start|mismatch/i.test(line)) ??
+          (error as Error).message.split('\n').slice(-1)[0]!;
+      }
       log('restoring store with the compose file’s SHARD_URLS');
       await recreateStore(project, undefined);
       const rightConfig = runConfig(plan, small, endpoints, { SCENARIO: 'compose-restored' });
@@ -301,14 +351,15 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
         resolveTargets(rightConfig, undefined),
         'compose-restored',
       );
+      rmSync(rightRun.dir, { recursive: true, force: true });
       misconfiguration = {
-        wrongShardUrlsCaught: storeApi !== undefined && !storeApi.ok,
-        mismatches: storeApi?.mismatchCount ?? 0,
+        wrongShardUrlsCaught: caughtBy !== undefined,
+        ...(caughtBy ? { caughtBy } : {}),
+        evidence,
         restoredOk: rightRun.summary.invariantsHold,
       };
-      for (const dir of [wrongRun.dir, rightRun.dir]) rmSync(dir, { recursive: true, force: true });
       log(
-        `wrong SHARD_URLS: ${misconfiguration.wrongShardUrlsCaught ? `caught (${misconfiguration.mismatches} Store API mismatches)` : 'NOT caught'}; restored: ${misconfiguration.restoredOk ? 'ok' : 'FAILED'}`,
+        `wrong SHARD_URLS: ${caughtBy ? `caught (${caughtBy === 'start' ? 'the store refused to start' : 'Store API check'}: ${evidence})` : 'NOT caught'}; restored: ${misconfiguration.restoredOk ? 'ok' : 'FAILED'}`,
       );
     }
 
@@ -316,8 +367,12 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
     let faults: ComposeTierReport['faults'];
     if (plan.faults) {
       const f = plan.faults;
-      const throughput = Math.max(1, clean.summary.load.throughputPerSecond);
-      const purchasesPerHour = Math.ceil((throughput * f.minLoadSeconds) / (f.stores * f.hours));
+      // More purchases than the load can send before it is stopped, `killEverySeconds` after the last
+      // kill; the clean run's average rate (its phases start with a quarter and a half of the clients)
+      // times three leaves room.
+      const loadSeconds = f.firstKillSeconds + 3 * f.killEverySeconds;
+      const rate = Math.max(1, clean.summary.load.throughputPerSecond) * 3;
+      const purchasesPerHour = Math.ceil((rate * loadSeconds) / (f.stores * f.hours));
       const profile = { stores: f.stores, purchasesPerHour, hours: f.hours };
       const config = runConfig(plan, profile, endpoints, {
         SCENARIO: 'compose-kills',
@@ -325,38 +380,56 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       });
       const services = ['kafka-2', 'consumer', 'purchase'];
       log(
-        `faults run: ${f.stores} stores × ${f.hours} × ${purchasesPerHour} purchases (about ${f.minLoadSeconds} s at the clean run's rate); killing ${services.join(', ')} from ${f.firstKillSeconds} s, every ${f.killEverySeconds} s`,
+        `faults run: ${f.stores} stores, the load stopped after ${loadSeconds} s; killing ${services.join(', ')} from ${f.firstKillSeconds} s, every ${f.killEverySeconds} s`,
       );
       const started = performance.now();
       const killer = scheduleKills(plan, services, started);
+      const stop = new AbortController();
+      const stopTimer = setTimeout(() => stop.abort(), loadSeconds * 1000);
+      // The runner logs this line when the load is over: no kill after it.
+      let stopped: ReturnType<typeof killer.stop> | undefined;
       let result: { summary: RunSummary; dir: string };
       try {
-        result = await run(plan, config, resolveTargets(config, undefined), 'compose-kills');
+        result = await executeRun({
+          config,
+          targets: resolveTargets(config, undefined),
+          scenario: 'compose-kills',
+          repoRoot: REPO_ROOT,
+          reproduce: { target: 'make compose-test', baseline: loadLoadConfig({}), clientsVariable: 'STORES' },
+          stopSignal: stop.signal,
+          log: (line) => {
+            if (line.startsWith('waiting for the consumer')) stopped ??= killer.stop();
+            plan.log(line);
+          },
+        });
       } finally {
-        killer.cancel();
+        clearTimeout(stopTimer);
       }
-      const killed = await Promise.race([
-        killer.done,
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error('the load ended before every kill landed')), 1000),
+      const { killed: kills, missed, errors } = await (stopped ?? killer.stop());
+      const wallSeconds = result.summary.load.wallMs / 1000;
+      const lateOrMissed = [
+        ...missed.map(
+          (service) => `${service}: not killed before the load ended (${wallSeconds.toFixed(0)} s)`,
         ),
-      ]);
-      const loadEndSeconds = result.summary.load.wallMs / 1000;
-      for (const k of killed)
-        if (k.atSeconds > loadEndSeconds)
-          throw new Error(`${k.container} was killed at ${k.atSeconds.toFixed(1)} s, after the load ended`);
-      const kills: KillRecord[] = [];
-      for (const k of killed) {
-        const { restarts, status } = await restartCount(k.container);
-        kills.push({ ...k, statusAfterLoad: status, restartsAfterLoad: restarts });
-      }
+        ...kills
+          .filter((k) => k.atSeconds > wallSeconds + 2)
+          .map(
+            (k) =>
+              `${k.container}: killed at ${k.atSeconds.toFixed(1)} s, after the load (${wallSeconds.toFixed(1)} s)`,
+          ),
+        ...errors,
+      ];
       // Every container healthy again before Prometheus is asked (starts any the engine did not restart).
       await compose(project, ['up', '--detach', '--wait', '--no-build', '--pull', 'never', '--no-recreate']);
       const targetsAfter = await waitForTargets(urls.prometheusUrl, expectedTargets(project));
       log(
         `Prometheus targets after the kills: ${targetsAfter.ok ? 'all up' : targetsAfter.problems.join('; ')}`,
       );
-      faults = { summary: result.summary, dir: result.dir, kills, targetsAfter };
+      const { load } = result.summary;
+      log(
+        `faults run: ${load.purchases.ok} acknowledged, ${load.purchases.failed} failed after retries, ${load.attempts.retries} retries (statuses ${JSON.stringify(load.statusCounts)}); ${kills.map((k) => `${k.container} ${k.statusAfterLoad} after ${k.restartsAfterLoad} restart(s)`).join(', ')}`,
+      );
+      faults = { summary: result.summary, dir: result.dir, kills, lateOrMissed, targetsAfter };
     }
     report = { clean: { ...clean, cpu: cleanCpu }, targetsBefore, misconfiguration, faults };
   } finally {

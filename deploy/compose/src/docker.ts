@@ -33,6 +33,18 @@ export async function docker(
   }
 }
 
+/** The last `tail` lines a container wrote, stdout and stderr together (empty when it cannot be read). */
+export async function containerLogs(container: string, tail: number): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(DOCKER, ['logs', '--tail', String(tail), container], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return `${stdout}\n${stderr}`;
+  } catch {
+    return '';
+  }
+}
+
 /** True when an engine answers. */
 export async function engineAnswers(): Promise<boolean> {
   try {

@@ -11,19 +11,15 @@ import { loadLoadConfig } from '@tillstream/loadtest/config';
 import { cpuSecondsOfTrees } from '@tillstream/loadtest/process-cpu';
 import type { RunSummary } from '@tillstream/loadtest/results';
 import { executeRun } from '@tillstream/loadtest/run';
-import { resolveTargets } from '@tillstream/loadtest/targets';
+import { resolveTargets, type StackStateView } from '@tillstream/loadtest/targets';
 import { readStackApiKey } from '@tillstream/stack';
 import type { RunProfile } from './compose-tier.js';
 import { REPO_ROOT } from './docker.js';
 
 const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
 
-interface NativeState {
-  readonly supervisor: { readonly pid: number };
-  readonly kafka: { readonly partitions: number };
-  readonly shards: readonly { readonly url: string }[];
-  readonly services: Readonly<Record<string, { readonly url: string }>>;
-}
+/** The state file's fields used here (the rest is the load runner's view of it). */
+type NativeState = StackStateView & { readonly supervisor: { readonly pid: number } };
 
 function stack(command: 'up' | 'clean', env: Record<string, string>): void {
   const result = spawnSync(process.execPath, [STACK_CLI, command], {
@@ -57,11 +53,6 @@ export async function runNativeBaseline(options: {
       STORES: String(options.profile.stores),
       PURCHASES_PER_HOUR: String(options.profile.purchasesPerHour),
       HOURS: String(options.profile.hours),
-      PURCHASE_URL: state.services.purchase!.url,
-      STORE_URL: state.services.store!.url,
-      CONSUMER_METRICS_URL: `${state.services.consumer!.url}/metrics`,
-      SHARD_URLS: state.shards.map((s) => s.url).join(','),
-      KAFKA_PARTITIONS: String(state.kafka.partitions),
       RESULTS_DIR: options.resultsDir,
       ALLOW_DIRTY: options.allowDirty ? '1' : '0',
       SCENARIO: 'native',
@@ -69,10 +60,12 @@ export async function runNativeBaseline(options: {
       // The stack's purchase service authenticates writes with the key it generated.
       API_KEY: readStackApiKey(stackDir),
     });
+    // Targets, shards and partitions from the stack's state file.
+    const targets = resolveTargets(config, state);
     const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);
     const { summary, dir } = await executeRun({
       config,
-      targets: resolveTargets(config, undefined),
+      targets,
       scenario: 'native',
       repoRoot: REPO_ROOT,
       reproduce: { target: 'make compose-test', baseline: loadLoadConfig({}), clientsVariable: 'STORES' },
