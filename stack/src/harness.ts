@@ -66,6 +66,22 @@ export interface TestTopic {
   remove(): Promise<void>;
 }
 
+/** Waits until every partition of `topics` has a leader, retrying while the broker does not know them yet. */
+async function waitForLeaders(admin: ReturnType<typeof adminClient>, topics: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+    if (Date.now() >= deadline) throw new Error(`no leader for every partition of ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** A fresh topic (and its DLQ) with `partitions` partitions on the stack's broker(s). */
 export async function createTestTopic(partitions = 12): Promise<TestTopic> {
   const state = await useStack();
@@ -76,8 +92,10 @@ export async function createTestTopic(partitions = 12): Promise<TestTopic> {
   const admin = adminClient(brokers);
   await admin.connect();
   try {
+    // Leaders are awaited below: kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+    // answers until the new topic reaches its metadata cache (seen on a busy container broker).
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [
         {
           topic,
@@ -88,6 +106,7 @@ export async function createTestTopic(partitions = 12): Promise<TestTopic> {
         { topic: dlqTopic, numPartitions: 1, replicationFactor: rf },
       ],
     });
+    await waitForLeaders(admin, [topic, dlqTopic]);
   } finally {
     await admin.disconnect();
   }
