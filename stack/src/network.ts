@@ -35,6 +35,23 @@ function tryIp(...args: string[]): boolean {
   }
 }
 
+/**
+ * Traffic between the nodes crosses the bridge. Where br_netfilter is loaded (a Docker engine or a
+ * Kubernetes node loads it), bridged packets go through iptables' FORWARD chain, whose policy a Docker
+ * engine sets to DROP: the nodes could not reach each other. One rule, first in FORWARD, accepts what
+ * stays on this bridge; `removeNodeNetwork` deletes it. Without iptables there is no such chain to pass.
+ */
+const FORWARD_RULE = ['FORWARD', '-i', BRIDGE, '-o', BRIDGE, '-j', 'ACCEPT'];
+
+function iptables(...args: string[]): boolean {
+  try {
+    execFileSync('iptables', ['-w', ...args], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the bridge and one namespace per node (idempotent). */
 export function createNodeNetwork(nodeIds: readonly number[]): void {
   if (!tryIp('link', 'show', BRIDGE)) {
@@ -42,6 +59,7 @@ export function createNodeNetwork(nodeIds: readonly number[]): void {
     ip('addr', 'add', `${HOST_ADDRESS}/24`, 'dev', BRIDGE);
   }
   ip('link', 'set', BRIDGE, 'up');
+  if (!iptables('-C', ...FORWARD_RULE)) iptables('-I', FORWARD_RULE[0]!, '1', ...FORWARD_RULE.slice(1));
   for (const id of nodeIds) {
     const ns = namespaceOf(id);
     if (!tryIp('netns', 'exec', ns, 'true')) ip('netns', 'add', ns);
@@ -63,6 +81,7 @@ export function removeNodeNetwork(nodeIds: readonly number[]): void {
     tryIp('netns', 'del', namespaceOf(id));
   }
   tryIp('link', 'del', BRIDGE);
+  while (iptables('-D', ...FORWARD_RULE));
 }
 
 /** Cuts a node off the network (its link goes down: no packet in or out), or heals it. */
