@@ -4,20 +4,23 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help prerequisites prerequisites-demo prerequisites-test fresh-check install build up down status clean demo test test-unit test-int test-e2e test-containers bench experiment compare chaos k6 images compose-up compose-down compose-test
+.PHONY: help prerequisites prerequisites-demo prerequisites-test prerequisites-k8s fresh-check install build up down status clean demo test test-unit test-int test-e2e test-containers bench experiment compare chaos k6 images compose-up compose-down compose-test
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # What each target needs from the machine (scripts/prerequisites.json): checked first; as root on Debian the
 # missing packages are installed, otherwise one message names them all.
-prerequisites: prerequisites-demo prerequisites-test ## Check (as root: install) every tool `make demo` and `make test` need
+prerequisites: prerequisites-demo prerequisites-test prerequisites-k8s ## Check (as root: install) every tool `make demo` and `make test` need
 
 prerequisites-demo:
 	@node scripts/prerequisites.mjs demo
 
 prerequisites-test:
 	@node scripts/prerequisites.mjs test
+
+prerequisites-k8s:
+	@node scripts/prerequisites.mjs k8s
 
 fresh-check: ## The README's two commands in a clean Debian container with only git, make and Node → results/fresh-check/
 	bash scripts/fresh-check.sh
@@ -70,7 +73,7 @@ bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw inse
 # --- Kubernetes on this machine (deploy/k8s-local, as root): one node built from the Go module proxy ---
 .PHONY: k8s-up k8s-down k8s-test
 
-k8s-up: ## Single-node Kubernetes here (etcd, control plane, kubelet, CoreDNS), `make images` imported, k8s/overlays/local applied
+k8s-up: prerequisites-k8s ## Single-node Kubernetes here (etcd, control plane, kubelet, CoreDNS), `make images` imported, k8s/overlays/local applied
 	bash deploy/k8s-local/up.sh
 	bash deploy/k8s-local/deploy.sh
 
@@ -109,7 +112,7 @@ test-e2e: prerequisites-test build ## End-to-end tests of the whole pipeline
 	STACK_SERVICES=false $(STACK) up >/dev/null
 	node scripts/run-tests.mjs e2e
 
-test: prerequisites-test build ## Everything CI runs: lint, unit, integration, end-to-end, and the container tier when Docker answers
+test: prerequisites-test build ## Everything CI runs: lint, unit, integration, end-to-end and the container tier (a Docker engine is started when none answers; CONTAINERS=0 skips the tier)
 	npx eslint . --max-warnings=0
 	npx prettier --check . >/dev/null
 	node scripts/run-tests.mjs unit
@@ -117,4 +120,6 @@ test: prerequisites-test build ## Everything CI runs: lint, unit, integration, e
 	  rc=0; node scripts/run-tests.mjs int || rc=$$?; \
 	  if [ $$rc -eq 0 ]; then node scripts/run-tests.mjs e2e || rc=$$?; fi; \
 	  if [ $$started -eq 1 ]; then $(STACK) down >/dev/null; fi; exit $$rc
-	@bash deploy/docker/test-tier.sh
+	@if [ "$${CONTAINERS:-1}" = 0 ]; then bash deploy/docker/test-tier.sh; exit 0; fi; \
+	  bash deploy/docker/engine.sh start; rc=0; CONTAINERS=1 bash deploy/docker/test-tier.sh || rc=$$?; \
+	  bash deploy/docker/engine.sh stop; exit $$rc
