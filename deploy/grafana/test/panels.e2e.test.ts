@@ -349,6 +349,13 @@ before(async () => {
     ),
   ]);
   await startPrometheus({ purchase: [purchase], consumer: [consumer], store: [store, storeWithShardDown] });
+  // A sample of every service from before the load: the load is a burst of a second or two, and the
+  // panels' rates need a sample on each side of it.
+  await waitUntil(
+    'Prometheus to scrape every service once',
+    async () => (await api('query', { query: 'up == 1' })).data?.result.length === 4,
+    30_000,
+  );
 
   const purchaseStatuses = await postPurchases();
   assert.ok((purchaseStatuses.get(201) ?? 0) >= 200, `purchases: ${JSON.stringify([...purchaseStatuses])}`);
@@ -370,8 +377,17 @@ before(async () => {
   for (const service of [purchase, consumer, store, storeWithShardDown]) {
     parseExposition(await (await fetch(`${service.url}/metrics`)).text(), exposed);
   }
-  // A few more scrapes and rule evaluations over the final state.
-  await sleep(4_000);
+  // A sample of the final state, and a few rule evaluations over it.
+  await waitUntil(
+    'Prometheus to scrape the final state',
+    async () => hasFiniteValue(await api('query', { query: 'consumer_rows_written_total >= 240' })),
+    30_000,
+  );
+  await waitUntil(
+    'the recording rules to evaluate over it',
+    async () => hasFiniteValue(await api('query', { query: 'job:consumer_freshness_seconds:p99_rate5m' })),
+    30_000,
+  );
 });
 
 after(async () => {
