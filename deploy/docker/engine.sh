@@ -23,7 +23,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 log() { printf '[engine] %s\n' "$*" >&2; }
 
 answers() {
-  [[ -x "${DOCKER}" ]] && timeout 10 "${DOCKER}" info --format '{{.ServerVersion}}' >/dev/null 2>&1
+  [[ -x "${DOCKER}" ]] && timeout 30 "${DOCKER}" info --format '{{.ServerVersion}}' >/dev/null 2>&1
 }
 
 install_packages() {
