@@ -3,6 +3,7 @@
  *
  *   node --import tsx deploy/compose/src/cli.ts up     docker compose up --wait (project tillstream, the ports of .env)
  *   node --import tsx deploy/compose/src/cli.ts down   docker compose down --volumes, and check nothing is left
+ *   node --import tsx deploy/compose/src/cli.ts report regenerates results/compose/README.md from its record
  *   node --import tsx deploy/compose/src/cli.ts test   the compose tier (src/compose-tier.ts) recorded under
  *                                                     results/compose/, beside the native stack on the same profile
  *
@@ -11,7 +12,7 @@
  * COMPOSE_TEST_PURCHASES_PER_HOUR (20), COMPOSE_TEST_MAX_ATTEMPTS (10),
  * NATIVE (1: run the native baseline), RESULTS_DIR (results), ALLOW_DIRTY, KEEP (leave the stack up).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bool, int, loadConfig, z } from '@tillstream/config';
@@ -55,17 +56,20 @@ function loadTestConfig(env: NodeJS.ProcessEnv) {
 
 /** Each image the project runs, and whether it is a stand-in built by deploy/docker/images.sh. */
 async function imagesOf(project: Awaited<ReturnType<typeof composeProject>>) {
-  const images = (await compose(project, ['config', '--images'])).split('\n').filter(Boolean).sort();
+  const images = [
+    ...new Set((await compose(project, ['config', '--images'])).split('\n').filter(Boolean)),
+  ].sort();
   return Promise.all(
     images.map(async (image) => {
       const label = await docker([
         'image',
         'inspect',
         '--format',
-        '{{index .Config.Labels "dev.tillstream.stand-in.key"}}',
+        '{{index .Config.Labels "dev.tillstream.stand-in.of"}}',
         image,
       ]).catch(() => '');
-      return { image, standIn: !['', '<no value>'].includes(label.trim()) };
+      // Images built FROM a stand-in inherit its labels: a stand-in is one that stands in for itself.
+      return { image, standIn: label.trim() === image };
     }),
   );
 }
@@ -171,6 +175,18 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'test':
       return test();
+    case 'report': {
+      // Regenerates results/compose/README.md from the record of the last `make compose-test`.
+      const dir = loadTestConfig(process.env).resultsDir;
+      const record = JSON.parse(
+        readFileSync(path.join(dir, 'compose-test.json'), 'utf8'),
+      ) as ComposeTestRecord;
+      writeFileSync(
+        path.join(dir, 'README.md'),
+        formatComposeReport(record, (d) => path.relative(dir, d)),
+      );
+      return 0;
+    }
     default:
       console.error('usage: cli.ts up|down|test');
       return 2;

@@ -35,6 +35,16 @@ function runRow(label: string, summary: RunSummary, cpuMs: number | undefined, d
   return `| ${label} | ${n(load.purchases.ok)} / ${n(load.purchases.total)} | ${n(load.purchases.failed)} | ${n(load.attempts.retries)} | ${n(load.throughputPerSecond)} | ${load.latency.medianMs.toFixed(1)} | ${load.latency.p99Ms.toFixed(1)} | ${cpuMs === undefined ? '–' : cpuMs.toFixed(3)} | ${drain ? `${(drain.drainMs / 1000).toFixed(1)} s` : '–'} | ${checks} | [${dir}](${dir}/summary.json) |`;
 }
 
+/** The store's JSON log line as its message and problems, or the text as it is. */
+function evidenceOf(text: string): string {
+  try {
+    const line = JSON.parse(text) as { msg?: string; code?: string; problems?: string[] };
+    return `the store's log: "${line.msg}" (${line.code}): ${(line.problems ?? []).join('; ')}`;
+  } catch {
+    return `\`${text.trim()}\``;
+  }
+}
+
 export function formatComposeReport(record: ComposeTestRecord, relativeDir: (dir: string) => string): string {
   const { compose, native } = record;
   const clean = compose.clean;
@@ -100,15 +110,17 @@ export function formatComposeReport(record: ComposeTestRecord, relativeDir: (dir
       '',
       '## The checks bite',
       '',
-      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? (m.caughtBy === 'start' ? 'refused to start, so `docker compose up --wait` failed' : 'the Store API check of a small run failed') : 'NOT caught'} (\`${m.evidence.trim().slice(0, 300)}\`); restored from docker-compose.yml: ${m.restoredOk ? 'a small run passes every check again' : 'FAILED'}.`,
+      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? (m.caughtBy === 'start' ? 'refused to start, so `docker compose up --wait` failed' : 'the Store API check of a small run failed') : 'NOT caught'} (${evidenceOf(m.evidence)}); restored from docker-compose.yml: ${m.restoredOk ? 'a small run passes every check again' : 'FAILED'}.`,
     );
   }
   lines.push(
     '',
     '## Images',
     '',
-    ...record.environment.images.map(
-      (i) => `- \`${i.image}\`${i.standIn ? ' — stand-in built here (deploy/docker/stand-ins/)' : ''}`,
+    ...[...new Map(record.environment.images.map((i) => [i.image, i])).values()].map((i) =>
+      i.image.startsWith('tillstream/')
+        ? `- \`${i.image}\` — built from its Dockerfile (make images)`
+        : `- \`${i.image}\`${i.standIn ? ' — stand-in built here (deploy/docker/stand-ins/)' : ' — the official image'}`,
     ),
     '',
     `Durations (s): ${Object.entries(record.durationsSeconds)
