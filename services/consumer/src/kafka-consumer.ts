@@ -158,8 +158,10 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     const { batch } = payload;
     const partition = batch.partition;
     // Fetched before the partition was held (or resumed by a retry meanwhile): its position is about
-    // to be replaced by a seek, or it is stopped. Paused again until the gate resumes it.
-    if (gate.isHeld(partition)) {
+    // to be replaced by a seek, or it is stopped. Or the topic's id, read after the batch arrived,
+    // is not the one its partition was sought in: the batch may be of a topic created again.
+    // Paused again until the gate resumes it.
+    if (!(await gate.admit(partition))) {
       payload.pause();
       return;
     }

@@ -18,7 +18,7 @@ import { createRetryScheduler } from './partition-retry.js';
 import { runRabbitMqMode } from './rabbitmq-main.js';
 import { createShardStore, type PgShardStore } from './repository.js';
 import { startShardProbe } from './shard-probe.js';
-import { fetchTopicId } from './topic-id.js';
+import { createTopicIdReader } from './topic-id.js';
 
 function readConfig(): Readonly<ConsumerConfig> {
   try {
@@ -104,6 +104,10 @@ async function main(): Promise<void> {
     onOffsetOutOfRange: (topic, partition) => runner?.offsetOutOfRange(topic, partition),
   });
   const deadLetters = createDeadLetterProducer(kafka, config.kafka.dlqTopic);
+  const topicIds = createTopicIdReader(config.kafka.brokers, config.kafka.topic, {
+    clientId: config.kafka.clientId,
+    timeoutMs: 5_000,
+  });
 
   // /healthz answers from the first moment; /readyz only once the group is joined.
   const server = createHealthServer({ registry, isReady: () => runner?.isReady() ?? false });
@@ -128,6 +132,7 @@ async function main(): Promise<void> {
       probe.stop();
       await runner?.stop().catch((error: Error) => log.error({ err: error.message }, 'consumer stop failed'));
       await deadLetters.disconnect().catch(() => undefined);
+      topicIds.close();
       await store.end();
       await closeHealth(server);
       log.info('stopped');
@@ -166,13 +171,7 @@ async function main(): Promise<void> {
       lagIntervalMs: config.lagIntervalMs,
       shardOf: (partition) => shardOfPartition(partition, topology),
       readStoredOffsets: (shard, partitions) => store.readOffsets(shard, config.kafka.topic, partitions),
-      readTopicId: async () =>
-        (
-          await fetchTopicId(config.kafka.brokers, config.kafka.topic, {
-            clientId: config.kafka.clientId,
-            timeoutMs: 5_000,
-          })
-        ).topicId,
+      readTopicId: async () => (await topicIds.read()).topicId,
       onFatal: (error) => {
         log.fatal({ err: error.message }, 'consumer cannot continue');
         void shutdown('consumer crashed', 1);

@@ -8,7 +8,10 @@ export interface PartitionGateDeps {
   readonly readStored: (shard: number, partitions: readonly number[]) => Promise<Map<number, StoredOffset>>;
   /** Log start and end of every partition of the topic. */
   readonly readLog: () => Promise<Map<number, PartitionLog>>;
-  /** The topic's current id; undefined when the broker has no topic ids. Rejects when it is gone. */
+  /**
+   * The topic's current id, from a request sent when called; undefined when the broker has no topic
+   * ids. Rejects when it is gone.
+   */
   readonly readTopicId: () => Promise<string | undefined>;
   readonly pause: (partitions: readonly number[]) => void;
   readonly resume: (partitions: readonly number[]) => void;
@@ -27,6 +30,12 @@ export interface PartitionGateDeps {
  *
  * Every check carries the generation it was started for; a rebalance starts a new generation, and
  * the results of an older check are dropped (their partitions may belong to another member now).
+ *
+ * A fetch carries no topic id (kafkajs speaks Fetch versions without one), so a batch fetched just
+ * after the topic was deleted and created again looks like the old incarnation's next events. Every
+ * batch is therefore admitted only by a topic id read sent after the batch arrived: an id the gate
+ * already knows proves the batch belongs to it (ids never come back). Batches arriving together
+ * share one read.
  */
 export function createPartitionGate(deps: PartitionGateDeps) {
   let generation = 0;
@@ -40,6 +49,44 @@ export function createPartitionGate(deps: PartitionGateDeps) {
   /** How far each partition has been applied (or sought): its shard must hold at least this. */
   const positions = new Map<number, number>();
   let retryTimer: NodeJS.Timeout | undefined;
+  /** The topic id read in flight, and the one queued behind it for callers that came after it was sent. */
+  let reading: Promise<string | undefined> | undefined;
+  let queued: Promise<string | undefined> | undefined;
+
+  function startRead(): Promise<string | undefined> {
+    const read = deps.readTopicId();
+    reading = read;
+    const done = () => {
+      if (reading === read) reading = undefined;
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  /** The topic id from a read sent after this call (joining one not yet sent, if any). */
+  function readTopicIdAfterNow(): Promise<string | undefined> {
+    if (queued !== undefined) return queued;
+    if (reading === undefined) return startRead();
+    const after = reading.then(
+      () => undefined,
+      () => undefined,
+    );
+    queued = after.then(() => {
+      queued = undefined;
+      return startRead();
+    });
+    return queued;
+  }
+
+  /** The topic has a new id: every partition is checked again (and those of the old one stop). */
+  function topicIdChanged(current: string | undefined): void {
+    deps.log.error(
+      { previous: topicId, current },
+      'the topic id changed (the topic was deleted and created again): checking every partition',
+    );
+    topicId = current;
+    hold([...assigned].filter((p) => !held.has(p)));
+  }
 
   function setBlocked(partition: number, reason: BlockReason, detail: string): void {
     const previous = blocked.get(partition);
@@ -71,7 +118,8 @@ export function createPartitionGate(deps: PartitionGateDeps) {
       }),
     );
     if (forGeneration !== generation) return;
-    topicId = current;
+    if (topicId !== undefined && current !== topicId) topicIdChanged(current);
+    else topicId = current;
     const resumed: number[] = [];
     for (const partition of partitions) {
       if (!assigned.has(partition)) continue;
@@ -199,17 +247,31 @@ export function createPartitionGate(deps: PartitionGateDeps) {
         deps.log.warn({ err: (error as Error).message }, 'topic id check failed');
         return;
       }
-      if (current !== topicId && topicId !== undefined) {
-        deps.log.error(
-          { previous: topicId, current },
-          'the topic id changed (the topic was deleted and created again): checking every partition',
-        );
-        topicId = current;
-        hold([...assigned].filter((p) => !held.has(p)));
-      }
+      if (current !== topicId && topicId !== undefined) topicIdChanged(current);
       const waiting = [...blocked.keys()].filter((p) => held.has(p));
       if (waiting.length > 0) run(waiting);
       await findRegressedShards();
+    },
+    /**
+     * Whether a batch of the partition that has just arrived may be applied: true once a topic id
+     * read sent after now returns the id the partition was checked against. Otherwise the partition
+     * is held (and every partition checked again when the id changed); its batch must be dropped.
+     */
+    async admit(partition: number): Promise<boolean> {
+      if (held.has(partition)) return false;
+      const forGeneration = generation;
+      let current: string | undefined;
+      try {
+        current = await readTopicIdAfterNow();
+      } catch (error) {
+        if (forGeneration !== generation) return false;
+        deps.log.warn({ partition, err: (error as Error).message }, 'topic id check failed: partition held');
+        hold([partition]);
+        return false;
+      }
+      if (forGeneration !== generation) return false;
+      if (current !== topicId && topicId !== undefined) topicIdChanged(current);
+      return !held.has(partition);
     },
     /** A batch of the partition was applied up to (excluding) `position`. */
     applied(partition: number, position: number): void {

@@ -175,63 +175,138 @@ export function decodeMetadataResponse(
   return { topicId: found.topicId === NULL_TOPIC_ID ? undefined : found.topicId };
 }
 
-function exchange(socket: Socket, request: Buffer, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let received = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new TopicIdError(`no Metadata response within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length < 4) return;
-      const size = received.readInt32BE(0);
-      if (received.length < 4 + size) return;
-      clearTimeout(timer);
-      socket.end();
-      resolve(received.subarray(4, 4 + size));
+interface Pending {
+  readonly resolve: (response: Buffer) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** One broker connection: requests are answered in order, matched by correlation id. */
+class MetadataConnection {
+  private received: Buffer = Buffer.alloc(0);
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+
+  constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.once('error', (error) => this.fail(error));
+    socket.once('close', () => this.fail(new TopicIdError('connection closed before the Metadata response')));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  send(request: Buffer, correlationId: number, timeoutMs: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new TopicIdError('connection closed'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(new TopicIdError(`no Metadata response within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.pending.set(correlationId, { resolve, reject, timer });
+      this.socket.write(request);
     });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      reject(new TopicIdError('connection closed before the Metadata response'));
-    });
-    socket.write(request);
-  });
+  }
+
+  close(): void {
+    this.fail(new TopicIdError('connection closed'));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+    while (this.received.length >= 4) {
+      const size = this.received.readInt32BE(0);
+      if (this.received.length < 4 + size) return;
+      const response = this.received.subarray(4, 4 + size);
+      this.received = this.received.subarray(4 + size);
+      const waiting = this.pending.get(response.readInt32BE(0));
+      if (waiting === undefined) continue;
+      this.pending.delete(response.readInt32BE(0));
+      clearTimeout(waiting.timer);
+      waiting.resolve(response);
+    }
+  }
+
+  private fail(error: Error): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.socket.destroy();
+    }
+    for (const waiting of this.pending.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(error);
+    }
+    this.pending.clear();
+  }
+}
+
+export interface TopicIdReader {
+  /** The topic's id, from a request sent now. */
+  read(): Promise<TopicIdResult>;
+  close(): void;
 }
 
 let correlation = 1;
 
 /**
- * Asks the first bootstrap broker that answers for the topic's id. Rejects with a TopicIdError when
- * the topic does not exist, or with the last connection error when no broker answers.
+ * Reads the topic's id over one kept-open connection to the first bootstrap broker that answers
+ * (the next one after a failure). Rejects with a TopicIdError when the topic does not exist, or with
+ * the last connection error when no broker answers.
  */
+export function createTopicIdReader(
+  brokers: readonly string[],
+  topic: string,
+  options: { clientId: string; timeoutMs: number },
+): TopicIdReader {
+  let connection: MetadataConnection | undefined;
+  let next = 0;
+  const open = (broker: string) => {
+    const separator = broker.lastIndexOf(':');
+    const host = broker.slice(0, separator).replace(/^\[|\]$/g, '');
+    return new MetadataConnection(connect({ host, port: Number(broker.slice(separator + 1)) }));
+  };
+  return {
+    async read() {
+      let lastError: Error = new TopicIdError('no brokers');
+      for (let tried = 0; tried < brokers.length; tried++) {
+        if (connection === undefined || !connection.isOpen) {
+          connection = open(brokers[next % brokers.length]!);
+        }
+        const correlationId = (correlation = (correlation % 0x7fffffff) + 1);
+        try {
+          const response = await connection.send(
+            encodeMetadataRequest(topic, correlationId, options.clientId),
+            correlationId,
+            options.timeoutMs,
+          );
+          return decodeMetadataResponse(response, topic, correlationId);
+        } catch (error) {
+          if (error instanceof TopicIdError && error.kafkaErrorCode !== undefined) throw error;
+          lastError = error as Error;
+          connection.close();
+          next += 1;
+        }
+      }
+      throw lastError;
+    },
+    close() {
+      connection?.close();
+    },
+  };
+}
+
+/** One read of the topic's id over a connection of its own. */
 export async function fetchTopicId(
   brokers: readonly string[],
   topic: string,
   options: { clientId: string; timeoutMs: number },
 ): Promise<TopicIdResult> {
-  let lastError: Error = new TopicIdError('no brokers');
-  for (const broker of brokers) {
-    const separator = broker.lastIndexOf(':');
-    const host = broker.slice(0, separator).replace(/^\[|\]$/g, '');
-    const port = Number(broker.slice(separator + 1));
-    const correlationId = (correlation = (correlation % 0x7fffffff) + 1);
-    try {
-      const socket = connect({ host, port });
-      const response = await exchange(
-        socket,
-        encodeMetadataRequest(topic, correlationId, options.clientId),
-        options.timeoutMs,
-      );
-      return decodeMetadataResponse(response, topic, correlationId);
-    } catch (error) {
-      if (error instanceof TopicIdError && error.kafkaErrorCode !== undefined) throw error;
-      lastError = error as Error;
-    }
+  const reader = createTopicIdReader(brokers, topic, options);
+  try {
+    return await reader.read();
+  } finally {
+    reader.close();
   }
-  throw lastError;
 }

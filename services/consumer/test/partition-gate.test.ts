@@ -17,6 +17,8 @@ function setup(options: { stored?: Record<number, StoredOffset>; high?: number }
     topicId: OLD as string | undefined,
     failReads: 0,
     slowReads: undefined as Promise<void> | undefined,
+    slowTopicId: undefined as Promise<void> | undefined,
+    topicGone: false,
   };
   const paused = new Set<number>();
   const seeks: [number, number][] = [];
@@ -33,7 +35,12 @@ function setup(options: { stored?: Record<number, StoredOffset>; high?: number }
     },
     readLog: async () =>
       new Map<number, PartitionLog>([0, 1, 2, 3].map((p) => [p, { low: 0, high: options.high ?? 1000 }])),
-    readTopicId: async () => state.topicId,
+    // The id is the one the broker has when the request is sent; its answer may come later.
+    readTopicId: () => {
+      const sent = state.topicId;
+      if (state.topicGone) return Promise.reject(new Error('topic does not exist'));
+      return (state.slowTopicId ?? Promise.resolve()).then(() => sent);
+    },
     pause: (ps) => ps.forEach((p) => paused.add(p)),
     resume: (ps) => ps.forEach((p) => paused.delete(p)),
     seek: (p, offset) => seeks.push([p, offset]),
@@ -89,6 +96,38 @@ describe('partition gate', () => {
     await t.settle();
     assert.deepEqual([...t.blocked.keys()].sort(), [0, 1]);
     assert.deepEqual([...t.paused].sort(), [0, 1]);
+  });
+
+  it('admits a batch only by a topic id read sent after it arrived', async () => {
+    const t = setup({ stored: { 0: { nextOffset: 40, topicId: OLD }, 1: { nextOffset: 7, topicId: OLD } } });
+    t.gate.assign([0, 1]);
+    await t.settle();
+    let answer!: () => void;
+    t.state.slowTopicId = new Promise((r) => (answer = r));
+    const early = t.gate.admit(0); // a batch of the old topic: its read is sent now
+    t.state.topicId = NEW; // deleted and created again before the next batch arrives
+    const late = t.gate.admit(1); // must not take the answer of the read already sent
+    answer();
+    assert.equal(await early, true);
+    assert.equal(await late, false, 'a batch of the new topic is not applied');
+    assert.equal(t.gate.topicId(), NEW);
+    await t.settle();
+    assert.deepEqual([...t.blocked.keys()].sort(), [0, 1]);
+    assert.deepEqual([...t.paused].sort(), [0, 1]);
+  });
+
+  it('holds a partition whose batch arrives while the topic cannot be read', async () => {
+    const t = setup({ stored: { 0: { nextOffset: 40, topicId: OLD } } });
+    t.gate.assign([0]);
+    await t.settle();
+    t.state.topicGone = true;
+    assert.equal(await t.gate.admit(0), false);
+    assert.ok(t.gate.isHeld(0));
+    assert.deepEqual([...t.paused], [0]);
+    t.state.topicGone = false;
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(t.gate.isHeld(0), false, 'checked again once it can be read');
+    t.gate.stop();
   });
 
   it('stops a partition whose stored offset lies beyond the log end', async () => {
