@@ -119,14 +119,40 @@ test(
       process.kill(victim.pid!, 'SIGCONT');
     }
 
-    // Everything on the topic, once the victim answers again.
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-    const stored = new Set(
-      (await readTopic(stack.brokers, topic, (m) => m.length >= total, 60_000)).map(
-        (m) => (JSON.parse(m.value!) as { purchaseId: string }).purchaseId,
-      ),
+    // Everything on the topic, once the victim answers again. Nothing more is sent once the service is
+    // gone, but the victim still appends the produce requests its socket buffers held while it was
+    // stopped: the log ends are read until they stop moving, then every partition is read to its end.
+    await service.kill();
+    service = undefined;
+    const logEnds = async () => {
+      for (;;) {
+        try {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 500)); // the victim's partitions not led yet
+        }
+      }
+    };
+    let ends = await logEnds();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const next = await logEnds();
+      if ([...next].every(([partition, end]) => ends.get(partition) === end)) break;
+      ends = next;
+    }
+    const read = new Map<number, number>();
+    const messages = await readTopic(
+      stack.brokers,
+      topic,
+      (sofar) => {
+        const last = sofar.at(-1)!;
+        read.set(last.partition, (read.get(last.partition) ?? 0) + 1);
+        return [...ends].every(([partition, end]) => (read.get(partition) ?? 0) >= end);
+      },
+      60_000,
     );
+    const stored = new Set(messages.map((m) => (JSON.parse(m.value!) as { purchaseId: string }).purchaseId));
     await admin.disconnect();
 
     const during = answers.filter((a) => a.sentAt >= stopAt);
@@ -136,6 +162,7 @@ test(
       answers: answers.length,
       during: during.length,
       duringHealthy201: during.filter((a) => a.status === 201 && !onVictim(a.partition)).length,
+      duringHealthy503: during.filter((a) => a.status === 503 && !onVictim(a.partition)).length,
       acknowledged: acknowledged.length,
       answered503ButStored: maybe.length,
       answered503ButStoredOnHealthy: maybe.filter((a) => !onVictim(a.partition)).length,
