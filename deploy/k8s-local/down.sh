@@ -40,7 +40,7 @@ if running kube-apiserver && running kubelet; then
   done
 fi
 
-for component in kube-proxy kubelet kube-scheduler kube-controller-manager coredns kube-apiserver; do
+for component in metrics-server kube-proxy kubelet kube-scheduler kube-controller-manager coredns kube-apiserver; do
   stop "${component}"
 done
 

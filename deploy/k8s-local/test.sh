@@ -4,8 +4,9 @@
 # pod are force-deleted and the purchase Deployment is restarted; then the runner's ledger check: every
 # acknowledged purchase exactly once on its shard and in the Store API's answers. The shards and the
 # consumer's metrics are read at their pod and Service addresses on the cluster's bridge (checked with
-# `ip route get` first). Records under results/k8s/<run>/: the runner's summary plus k8s.json (the
-# cluster's start times and each fault with the seconds until the workload was whole again).
+# `ip route get` first). The purchase HPA must scale the Deployment above its minimum on the CPU
+# metrics-server reports. Records under results/k8s/<run>/: the runner's summary plus k8s.json (the
+# cluster's start times, each fault with the seconds until the workload was whole again, the HPA's samples).
 # Needs the cluster (up.sh) with tillstream deployed (deploy.sh), and the load runner built (make build).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -89,6 +90,21 @@ node loadtest/dist/cli.js >"${WORK}/load.log" 2>&1 &
 load_pid=$!
 loading() { kill -0 "${load_pid}" 2>/dev/null && echo true || echo false; }
 
+# The purchase HPA under load, every 5 s while the load runs: CPU utilisation (of the pods' requests) as
+# metrics-server reports it, and the replicas the HPA wants and has.
+HPA_SAMPLES="${WORK}/hpa.jsonl"
+: >"${HPA_SAMPLES}"
+(
+  while kill -0 "${load_pid}" 2>/dev/null; do
+    sample="$(jsonpath hpa/purchase '{.status.currentMetrics[0].resource.current.averageUtilization} {.status.desiredReplicas} {.status.currentReplicas}' 2>/dev/null || true)"
+    read -r utilisation desired current <<<"${sample}"
+    printf '{"at":"%s","cpuUtilisationPercent":%s,"desiredReplicas":%s,"currentReplicas":%s}\n' \
+      "$(date -u +%FT%TZ)" "${utilisation:-null}" "${desired:-null}" "${current:-null}" >>"${HPA_SAMPLES}"
+    sleep 5
+  done
+) &
+hpa_pid=$!
+
 sleep "${FAULT_START_SECONDS:-20}"
 under="$(loading)"
 at="$(now)"
@@ -113,7 +129,18 @@ record rollout-restart deployment/purchase "${at}" "$(ready_after purchase 600 d
 
 status=0
 wait "${load_pid}" || status=$?
+wait "${hpa_pid}" || true
 cat "${WORK}/load.log"
+
+# The HPA must have read the pods' CPU and scaled the Deployment above its minimum under the load.
+min_replicas="$(jsonpath hpa/purchase '{.spec.minReplicas}')"
+max_seen="$(sed -n 's/.*"currentReplicas":\([0-9][0-9]*\).*/\1/p' "${HPA_SAMPLES}" | sort -n | tail -1)"
+max_seen="${max_seen:-0}"
+echo "purchase HPA: min ${min_replicas} replicas, at most ${max_seen} under load"
+if [ "${max_seen}" -le "${min_replicas}" ]; then
+  echo "the purchase HPA did not scale above ${min_replicas} replicas under load (samples: ${HPA_SAMPLES})" >&2
+  [ "${status}" -ne 0 ] || status=1
+fi
 
 run_dir="$(find "${RESULTS_DIR}" -mindepth 1 -maxdepth 1 -type d -newer "${FAULTS}" | head -1)"
 if [ -n "${run_dir}" ]; then
@@ -125,7 +152,9 @@ if [ -n "${run_dir}" ]; then
     awk 'BEGIN { sep = "" } { printf "%s\"%s\": %s", sep, $1, $2; sep = ", " }' "${STATE_DIR}/deploy-times.txt" 2>/dev/null || true
     printf '},\n  "faults": [\n'
     sed '$!s/$/,/; s/^/    /' "${FAULTS}"
-    printf '  ],\n  "loadExitCode": %s\n}\n' "${status}"
+    printf '  ],\n  "hpa": {"target": "deployment/purchase", "minReplicas": %s, "samples": [\n' "${min_replicas}"
+    sed '$!s/$/,/; s/^/    /' "${HPA_SAMPLES}"
+    printf '  ]},\n  "loadExitCode": %s\n}\n' "${status}"
   } >"${run_dir}/k8s.json"
   node "${HERE}/scripts/summarize-run.mjs" "${run_dir}"
   npx prettier --write "${run_dir}/README.md" "${run_dir}/k8s.json" >/dev/null

@@ -2,7 +2,7 @@
 # Starts a single-node Kubernetes cluster on this machine, in the manner of "Kubernetes the hard way":
 # certificates from openssl, Debian's etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet
 # on Debian's containerd + runc, kube-proxy (iptables), a bridge CNI, CoreDNS, and hostPath volumes for the
-# StatefulSets' claims. Kubernetes and CoreDNS are built from the Go module proxy (cached). Idempotent: a
+# StatefulSets' claims, metrics-server for the HPAs. Kubernetes, CoreDNS and metrics-server are built from the Go module proxy (cached). Idempotent: a
 # component already running is left alone. Run as root. Logs: $STATE_DIR/logs; stop with down.sh.
 # Prints the admin kubeconfig's path and each component's start time (seconds until it answered).
 set -euo pipefail
@@ -102,7 +102,7 @@ kubeconfig() { # kubeconfig USER -> $PKI/USER.kubeconfig with USER's client cert
   "${KUBECTL}" config set-context local --kubeconfig="${file}" --cluster=local --user="$1" >/dev/null
   "${KUBECTL}" config use-context local --kubeconfig="${file}" >/dev/null
 }
-for user in admin kubelet kube-controller-manager kube-scheduler kube-proxy coredns; do kubeconfig "${user}"; done
+for user in admin kubelet kube-controller-manager kube-scheduler kube-proxy coredns metrics-server; do kubeconfig "${user}"; done
 k() { "${KUBECTL}" --kubeconfig="${KUBECONFIG_ADMIN}" "$@"; }
 
 # --- etcd ---
@@ -131,6 +131,10 @@ start kube-apiserver "${K8S_BIN}/kube-apiserver" \
   --service-cluster-ip-range="${SERVICE_CIDR}" \
   --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,ResourceQuota,PodSecurity,NodeRestriction,MutatingAdmissionWebhook,ValidatingAdmissionWebhook \
   --enable-aggregator-routing=true \
+  --requestheader-client-ca-file="${PKI}/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+  --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+  --requestheader-extra-headers-prefix=X-Remote-Extra- \
+  --proxy-client-cert-file="${PKI}/front-proxy-client.crt" --proxy-client-key-file="${PKI}/front-proxy-client.key" \
   --profiling=false --v=1
 wait_for kube-apiserver 120 k get --raw=/readyz
 
@@ -195,5 +199,22 @@ sed -e "s#@DOMAIN@#${CLUSTER_DOMAIN}#g" -e "s#@KUBECONFIG@#${PKI}/coredns.kubeco
 STARTED="$(now)"
 start coredns "${COREDNS}" -conf "${STATE_DIR}/Corefile"
 wait_for coredns 60 curl -fsS http://127.0.0.1:18181/ready
+
+# --- resource metrics: metrics-server on the node address, the metrics.k8s.io API the HPAs read ---
+METRICS_SERVER="$(bash "${HERE}/scripts/build-metrics-server.sh")"
+sed -e "s#@NODE_IP@#${NODE_IP}#g" -e "s#'@PORT@'#${METRICS_SERVER_PORT}#g" \
+  -e "s#@CA_BUNDLE@#$(base64 -w0 "${PKI}/ca.crt")#g" \
+  "${HERE}/config/metrics-server.yaml" >"${STATE_DIR}/metrics-server.yaml"
+k apply --server-side -f "${STATE_DIR}/metrics-server.yaml" >/dev/null
+STARTED="$(now)"
+start metrics-server "${METRICS_SERVER}" \
+  --kubeconfig="${PKI}/metrics-server.kubeconfig" \
+  --authentication-kubeconfig="${PKI}/metrics-server.kubeconfig" \
+  --authorization-kubeconfig="${PKI}/metrics-server.kubeconfig" \
+  --bind-address="${NODE_IP}" --secure-port="${METRICS_SERVER_PORT}" \
+  --tls-cert-file="${PKI}/metrics-server.crt" --tls-private-key-file="${PKI}/metrics-server.key" \
+  --kubelet-certificate-authority="${PKI}/ca.crt" --kubelet-preferred-address-types=InternalIP \
+  --metric-resolution=15s --v=1
+wait_for metrics-server 120 k get --raw /apis/metrics.k8s.io/v1beta1/nodes
 
 echo "cluster up; export KUBECONFIG=${KUBECONFIG_ADMIN}"

@@ -2,7 +2,9 @@
 # The local cluster's PKI, generated with openssl into DIR (once; existing files are kept):
 # a CA; the API server's serving certificate (node address, the `kubernetes` Service address, loopback and
 # the in-cluster names); one client certificate per component, whose CN/O are the user and group the API
-# server's RBAC and Node authorizers expect; the kubelet's serving certificate; the service-account keys.
+# server's RBAC and Node authorizers expect; the kubelet's serving certificate; the service-account keys;
+# a second CA for the front proxy (the API server's client certificate towards aggregated APIs, which
+# those APIs trust for the user it names) and metrics-server's serving and client certificates.
 # Usage: certs.sh DIR NODE_NAME NODE_IP KUBERNETES_SERVICE_IP
 set -euo pipefail
 
@@ -13,14 +15,16 @@ SERVICE_IP="$4"
 mkdir -p "${DIR}"
 cd "${DIR}"
 
-if [ ! -f ca.crt ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=tillstream-local-ca" \
-    -keyout ca.key -out ca.crt 2>/dev/null
-fi
+for authority in ca front-proxy-ca; do
+  if [ ! -f "${authority}.crt" ]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=tillstream-local-${authority}" \
+      -keyout "${authority}.key" -out "${authority}.crt" 2>/dev/null
+  fi
+done
 
-# sign NAME SUBJECT [SUBJECT_ALT_NAMES] -> NAME.key, NAME.crt
+# sign NAME SUBJECT [SUBJECT_ALT_NAMES] -> NAME.key, NAME.crt, signed by $CA (default: ca)
 sign() {
-  local name="$1" subject="$2" sans="${3:-}"
+  local name="$1" subject="$2" sans="${3:-}" authority="${CA:-ca}"
   [ -f "${name}.crt" ] && return 0
   openssl req -newkey rsa:2048 -nodes -subj "${subject}" -keyout "${name}.key" -out "${name}.csr" 2>/dev/null
   {
@@ -33,7 +37,7 @@ sign() {
       echo "extendedKeyUsage=clientAuth"
     fi
   } >"${name}.ext"
-  openssl x509 -req -in "${name}.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+  openssl x509 -req -in "${name}.csr" -CA "${authority}.crt" -CAkey "${authority}.key" -CAcreateserial -days 30 \
     -extfile "${name}.ext" -out "${name}.crt" 2>/dev/null
   rm -f "${name}.csr" "${name}.ext"
 }
@@ -48,6 +52,8 @@ sign kube-controller-manager "/CN=system:kube-controller-manager"
 sign kube-scheduler "/CN=system:kube-scheduler"
 sign kube-proxy "/CN=system:kube-proxy"
 sign coredns "/CN=tillstream:coredns"
+sign metrics-server "/CN=tillstream:metrics-server" "IP:${NODE_IP},DNS:metrics-server.kube-system.svc"
+CA=front-proxy-ca sign front-proxy-client "/CN=front-proxy-client"
 
 if [ ! -f service-account.key ]; then
   openssl genrsa -out service-account.key 2048 2>/dev/null

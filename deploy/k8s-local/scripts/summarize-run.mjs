@@ -22,6 +22,22 @@ const number = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const check = (ok) => (ok ? '✔' : '✘');
 
+/** The purchase HPA while the load ran (metrics-server's CPU, as a share of the pods' requests). */
+function hpaSection(hpa) {
+  if (!hpa) return [];
+  const samples = hpa.samples.filter((s) => s.currentReplicas !== null);
+  const most = Math.max(0, ...samples.map((s) => s.currentReplicas));
+  const firstAbove = samples.find((s) => s.currentReplicas > hpa.minReplicas);
+  const utilisation = samples.map((s) => s.cpuUtilisationPercent).filter((u) => u !== null);
+  return [
+    `## Autoscaling (${hpa.target}, metrics-server's CPU)`,
+    '',
+    `${samples.length} samples, 5 s apart while the load ran: CPU ${utilisation.length ? `${Math.min(...utilisation)}–${Math.max(...utilisation)} %` : 'never reported'} of the pods' requests,`,
+    `replicas from ${samples[0]?.currentReplicas ?? '?'} (minimum ${hpa.minReplicas}) to at most **${most}**${firstAbove ? `, first above the minimum at ${firstAbove.at}` : ''}. Scaled ${check(most > hpa.minReplicas)}`,
+    '',
+  ];
+}
+
 const lines = [
   `# \`make k8s-test\` on the local single-node cluster (${k8s.kubernetes})`,
   '',
@@ -56,6 +72,7 @@ const lines = [
       `| ${f.fault} | ${f.target} | ${f.injectedAt} | ${f.recoveredAfterSeconds ?? 'not within 600'} | ${check(f.underLoad)} |`,
   ),
   '',
+  ...hpaSection(k8s.hpa),
   '## Ledger',
   '',
   `- (store, item) totals on each store's shard equal the acknowledged purchases: ${check(verify.shards.ok)} (${number(verify.shards.checked)} checked, ${verify.shards.mismatchCount} mismatches)`,
