@@ -160,9 +160,10 @@ export async function startConsumerRunner(deps: ConsumerRunnerDeps): Promise<Con
     // Fetched before the partition was held (or resumed by a retry meanwhile): its position is about
     // to be replaced by a seek, or it is stopped. Or the topic's id, read after the batch arrived,
     // is not the one its partition was sought in: the batch may be of a topic created again.
-    // Paused again until the gate resumes it.
+    // Paused again until the gate resumes it (unless a check has resumed it meanwhile); the batch is
+    // left unresolved, so it is fetched again from the partition's position.
     if (!(await gate.admit(partition))) {
-      payload.pause();
+      if (gate.isHeld(partition)) payload.pause();
       return;
     }
     lag.recordHighWatermark(partition, Number(batch.highWatermark));
