@@ -2,12 +2,14 @@
 /**
  * `make demo`: the local stack, a short phased CS6650 run (256 stores, 20 purchases per "hour"
  * instead of 300: 46,080 purchases), the drain, the checks, a summary and a few Store answers, the
- * record under results/<date>-demo-256/. Stops the stack it started unless KEEP=1. Every variable
+ * record under results/<date>-demo-256/ (and the results index regenerated). Stops the stack it started unless KEEP=1. Every variable
  * of the load runner applies (STORES, PURCHASES_PER_HOUR, …).
  */
+import path from 'node:path';
 import { ConfigError } from '@tillstream/config';
 import { DEMO_DEFAULTS, loadLoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
+import { generateReport } from './report.js';
 import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
 import { showStoreAnswers } from './store-answers.js';
@@ -32,6 +34,8 @@ async function main(): Promise<number> {
       log,
     });
     console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}\n`);
+    // The results index lists every recorded run, this one included.
+    await generateReport(path.resolve(REPO_ROOT, config.resultsDir));
     if (session.targets.storeUrl) {
       const first = storeIdOf(summary.profile, 0);
       const ids = [first, first + Math.floor(summary.clients / 2), first + summary.clients - 1];
