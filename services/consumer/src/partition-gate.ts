@@ -35,7 +35,9 @@ export interface PartitionGateDeps {
  * after the topic was deleted and created again looks like the old incarnation's next events. Every
  * batch is therefore admitted only by a topic id read sent after the batch arrived: an id the gate
  * already knows proves the batch belongs to it (ids never come back). Batches arriving together
- * share one read.
+ * share one read. The read goes to one broker: one whose metadata lags the partition leader's can
+ * still answer with the old id for as long as it lags (in KRaft, the time to apply the metadata log's
+ * latest records), and the transaction's own check (the shard row's incarnation) sees no more.
  */
 export function createPartitionGate(deps: PartitionGateDeps) {
   let generation = 0;
