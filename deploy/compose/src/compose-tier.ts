@@ -21,7 +21,7 @@ import { loadLoadConfig, type LoadConfig } from '@tillstream/loadtest/config';
 import { executeRun } from '@tillstream/loadtest/run';
 import type { RunSummary } from '@tillstream/loadtest/results';
 import { resolveTargets, type Targets } from '@tillstream/loadtest/targets';
-import { cpuBetween, readCpu } from './cgroup-cpu.js';
+import { cpuBetween, readContainerCpu } from './cgroup-cpu.js';
 import { composeDown, composeUp, nodeImage, projectVariables, publishedUrls } from './compose-stack.js';
 import {
   compose,
@@ -289,9 +289,10 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
     const cleanConfig = runConfig(plan, plan.clean, endpoints, { SCENARIO: 'compose' });
     const containers = await projectContainers(project.name);
     const serviceOf = new Map(containers.map((c) => [c.id, c.service]));
-    const cpuBefore = readCpu(containers.map((c) => c.id));
+    const cpuBefore = await readContainerCpu(containers.map((c) => c.id));
     const clean = await run(plan, cleanConfig, resolveTargets(cleanConfig, undefined), 'compose');
-    const cpu = cpuBetween(cpuBefore, readCpu(containers.map((c) => c.id)), (id) => serviceOf.get(id) ?? '?');
+    const cpuAfter = await readContainerCpu(containers.map((c) => c.id));
+    const cpu = cpuBetween(cpuBefore, cpuAfter, (id) => serviceOf.get(id) ?? '?');
     const ok = clean.summary.load.purchases.ok;
     const cleanCpu: CpuPerPurchase = {
       totalSeconds: cpu.total,

@@ -3,7 +3,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { containerCpuSeconds, cpuBetween, parseCpuStat, readCpu } from '../src/cgroup-cpu.js';
+import http from 'node:http';
+import {
+  containerCpuSeconds,
+  cpuBetween,
+  engineCpuSeconds,
+  parseCpuStat,
+  readContainerCpu,
+  readCpu,
+} from '../src/cgroup-cpu.js';
 
 describe('container CPU from cgroups', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'cgroup-'));
@@ -50,5 +58,34 @@ describe('container CPU from cgroups', () => {
   it('reads the containers it can and skips the rest', () => {
     write('cpuacct/docker/ddd/cpuacct.usage', '1000000000\n');
     assert.deepEqual([...readCpu(['ddd', 'nope'], root).byContainer], [['ddd', 1]]);
+  });
+
+  it("asks the engine's stats API for containers whose cgroups are not visible here", async () => {
+    // A stand-in for the engine's socket: the stats of one known container.
+    const socketPath = path.join(root, 'engine.sock');
+    const asked: string[] = [];
+    const engine = http.createServer((request, response) => {
+      asked.push(request.url ?? '');
+      if (request.url?.startsWith('/containers/eee/stats?')) {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify({ cpu_stats: { cpu_usage: { total_usage: 4_500_000_000 } } }));
+      } else {
+        response.statusCode = 404;
+        response.end('{"message":"No such container"}');
+      }
+    });
+    await new Promise<void>((resolve) => engine.listen(socketPath, resolve));
+    try {
+      write('cpuacct/docker/fff/cpuacct.usage', '2000000000\n');
+      const reading = await readContainerCpu(['eee', 'fff', 'nope'], { cgroupRoot: root, socketPath });
+      assert.deepEqual([...reading.byContainer].sort(), [
+        ['eee', 4.5],
+        ['fff', 2],
+      ]);
+      assert.ok(!asked.some((url) => url.includes('fff')), 'a visible cgroup is read, not asked for');
+      assert.equal(await engineCpuSeconds('eee', path.join(root, 'absent.sock')), undefined);
+    } finally {
+      engine.close();
+    }
   });
 });
