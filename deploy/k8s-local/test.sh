@@ -86,6 +86,7 @@ export SHARD_URLS="${shard_urls}" CONSUMER_METRICS_URL="http://${consumer_ip}:80
 export STORES="${STORES:-256}" PURCHASES_PER_HOUR="${PURCHASES_PER_HOUR:-20}"
 export RESULTS_DIR="${RESULTS_DIR:-results/k8s}" SCENARIO="${SCENARIO:-k8s-faults}" ALLOW_DIRTY="${ALLOW_DIRTY:-1}"
 export KAFKA_PARTITIONS=12
+touch "${WORK}/load-started" # the run directory the runner creates is newer than this
 node loadtest/dist/cli.js >"${WORK}/load.log" 2>&1 &
 load_pid=$!
 loading() { kill -0 "${load_pid}" 2>/dev/null && echo true || echo false; }
@@ -142,7 +143,7 @@ if [ "${max_seen}" -le "${min_replicas}" ]; then
   [ "${status}" -ne 0 ] || status=1
 fi
 
-run_dir="$(find "${RESULTS_DIR}" -mindepth 1 -maxdepth 1 -type d -newer "${FAULTS}" | head -1)"
+run_dir="$(find "${RESULTS_DIR}" -mindepth 1 -maxdepth 1 -type d -newer "${WORK}/load-started" | head -1)"
 if [ -n "${run_dir}" ]; then
   {
     printf '{\n  "recordedAt": "%s",\n  "command": "make k8s-test",\n' "${STAMP}"
