@@ -4,8 +4,8 @@
 # pod are force-deleted and the purchase Deployment is restarted; then the runner's ledger check: every
 # acknowledged purchase exactly once on its shard and in the Store API's answers. The shards and the
 # consumer's metrics are read at their pod and Service addresses on the cluster's bridge (checked with
-# `ip route get` first). The purchase HPA must scale the Deployment above its minimum on the CPU
-# metrics-server reports. Records under results/k8s/<run>/: the runner's summary plus k8s.json (the
+# `ip route get` first). The purchase HPA must have the Deployment above its minimum, on the CPU
+# metrics-server reports, at some point while the load runs. Records under results/k8s/<run>/: the runner's summary plus k8s.json (the
 # cluster's start times, each fault with the seconds until the workload was whole again, the HPA's samples).
 # Needs the cluster (up.sh) with tillstream deployed (deploy.sh), and the load runner built (make build).
 set -euo pipefail
