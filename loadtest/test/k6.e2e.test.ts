@@ -15,7 +15,8 @@ import { runK6Script, type K6ShimResult } from '../src/k6-shim/run.js';
 import { Ledger } from '../src/ledger.js';
 import { REPO_ROOT } from '../src/paths.js';
 import { ShardReader } from '../src/shards.js';
-import { verifyRun, waitForDrain, type VerifyReport } from '../src/verify.js';
+import type { VerifyReport } from '../src/verify.js';
+import { drainAndVerify } from './support/pipeline.js';
 import {
   makeProfile,
   purchaseOf,
@@ -81,21 +82,7 @@ async function verifyWorkload(profile: WorkloadProfile, drainTimeoutMs: number):
   }
   const shards = new ShardReader(pipeline.targets.shardUrls);
   try {
-    const drain = await waitForDrain({
-      shards,
-      fromStore: storeIds[0]!,
-      toStore: storeIds.at(-1)!,
-      expectedQuantity: storeIds.reduce((sum, id) => sum + ledger.total(id), 0),
-      consumerMetricsUrl: pipeline.targets.consumerMetricsUrl!,
-      timeoutMs: drainTimeoutMs,
-    });
-    const report = await verifyRun({
-      ledger,
-      storeIds,
-      shards,
-      topology: pipeline.targets.topology,
-      storeApiUrl: pipeline.targets.storeUrl!,
-    });
+    const { drain, report } = await drainAndVerify({ pipeline, shards }, ledger, storeIds, drainTimeoutMs);
     return drain.drained ? report : { ...report, ok: false };
   } finally {
     await shards.close();
