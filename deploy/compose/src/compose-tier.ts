@@ -318,18 +318,18 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       const wrong = [list[1]!, list[0]!, ...list.slice(2)].join(',');
       log('recreating store with SHARD_URLS in the wrong order (shard-1 first)');
       const small = { stores: 8, purchasesPerHour: 5, hours: 1 };
+      // A small run whose record is not kept: only its checks matter here.
+      const smallRun = async (scenario: string) => {
+        const config = runConfig(plan, small, endpoints, { SCENARIO: scenario });
+        const result = await run(plan, config, resolveTargets(config, undefined), scenario);
+        rmSync(result.dir, { recursive: true, force: true });
+        return result;
+      };
       let caughtBy: 'start' | 'store-api' | undefined;
       let evidence = '';
       try {
         await recreateStore(project, wrong, 180);
-        const wrongConfig = runConfig(plan, small, endpoints, { SCENARIO: 'compose-wrong-shard-urls' });
-        const wrongRun = await run(
-          plan,
-          wrongConfig,
-          resolveTargets(wrongConfig, undefined),
-          'compose-wrong-shard-urls',
-        );
-        rmSync(wrongRun.dir, { recursive: true, force: true });
+        const wrongRun = await smallRun('compose-wrong-shard-urls');
         const storeApi = wrongRun.summary.verify?.storeApi;
         if (storeApi && !storeApi.ok) {
           caughtBy = 'store-api';
@@ -345,14 +345,7 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       }
       log('restoring store with the compose file’s SHARD_URLS');
       await recreateStore(project, undefined);
-      const rightConfig = runConfig(plan, small, endpoints, { SCENARIO: 'compose-restored' });
-      const rightRun = await run(
-        plan,
-        rightConfig,
-        resolveTargets(rightConfig, undefined),
-        'compose-restored',
-      );
-      rmSync(rightRun.dir, { recursive: true, force: true });
+      const rightRun = await smallRun('compose-restored');
       misconfiguration = {
         wrongShardUrlsCaught: caughtBy !== undefined,
         ...(caughtBy ? { caughtBy } : {}),
