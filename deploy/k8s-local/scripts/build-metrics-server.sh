@@ -6,4 +6,4 @@
 set -euo pipefail
 version="${METRICS_SERVER_VERSION:-v0.8.0}"
 exec bash "$(dirname "$0")/go-install.sh" metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server "${version}" \
-  "-X sigs.k8s.io/metrics-server/pkg/version.gitVersion=${version}"
+  "-X k8s.io/client-go/pkg/version.gitVersion=${version}"
