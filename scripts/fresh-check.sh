@@ -63,9 +63,7 @@ network="${FRESH_CHECK_NETWORK:-host}"
 isolation=(--cap-add ALL --cap-drop SYS_RESOURCE --security-opt seccomp=unconfined
   --security-opt apparmor=unconfined --network "${network}")
 if [[ "${network}" == host ]]; then
-  # Testcontainers, finding /.dockerenv, would look for the ports it publishes at the bridge's gateway;
-  # on the host's network they are on loopback, as for a client on the host.
-  isolation+=(-v /var/run/docker.sock:/var/run/docker.sock -e TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1)
+  isolation+=(-v /var/run/docker.sock:/var/run/docker.sock)
   for port in ${FRESH_CHECK_PORTS:-9092 5433 5434 5435 5436 8080 8081 8082 9090}; do
     if (exec 3<>"/dev/tcp/127.0.0.1/${port}") 2>/dev/null; then
       log "127.0.0.1:${port} is in use: stop what listens there (make down) or FRESH_CHECK_NETWORK=bridge"

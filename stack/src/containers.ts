@@ -77,7 +77,7 @@ function withInit<T extends object>(container: T): T {
   return container;
 }
 
-/** Testcontainers says "localhost"; the ports are bound on IPv4 loopback only. */
+/** The ports are bound on IPv4 loopback only, which "localhost" may resolve past. */
 const hostOf = (container: Started) => {
   const host = container.getHost();
   return host === 'localhost' ? '127.0.0.1' : host;
@@ -182,6 +182,10 @@ async function startShard(settings: StackSettings): Promise<string> {
 
 export async function startContainerStack(settings: StackSettings): Promise<StackState> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  // Every port is published on 127.0.0.1 (onLoopback), so loopback is the only address that reaches
+  // it. Testcontainers would otherwise look for the ports at the bridge's gateway whenever /.dockerenv
+  // exists (a CI runner or a dev container that runs its own engine), where nothing is bound.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => removeLabelledContainers(session));
