@@ -100,7 +100,7 @@ export class KafkaPublisher implements Publisher {
    * keeps filling the next batch meanwhile, so throughput comes from batch size, not concurrency.
    *
    * Within a send, the messages are split by the broker that leads their partition (as last seen in
-   * the topic's metadata) and each part is one `producer.send`, all in parallel: kafkajs fails a send
+   * the topic's metadata) and each part is sent on its own (`sendPart`), all in parallel: kafkajs fails a send
    * as a whole when any broker fails, although the other brokers wrote their part. Split, a part on a
    * healthy broker is reported stored as soon as it is acknowledged, and only the failed broker's part
    * is reported failed ("may be stored"). The parts never share a partition, so their sequence numbers
@@ -121,7 +121,7 @@ export class KafkaPublisher implements Publisher {
   private partsByLeader(messages: readonly OutgoingMessage[]): number[][] {
     const parts = new Map<number, number[]>();
     messages.forEach((message, index) => {
-      const leader = this.leaders.get(partitionForKey(message.key, this.options.partitions)) ?? -1;
+      const leader = this.leaders.get(this.partitionOf(message)) ?? -1;
       const part = parts.get(leader);
       if (part) part.push(index);
       else parts.set(leader, [index]);
@@ -137,15 +137,7 @@ export class KafkaPublisher implements Publisher {
     await Promise.all(
       parts.map(async (indexes) => {
         try {
-          await producer.send({
-            topic: this.options.topic,
-            acks: ACKS_ALL,
-            timeout: this.options.requestTimeoutMs,
-            messages: indexes.map((index) => {
-              const m = messages[index]!;
-              return { key: m.key, value: m.value, headers: { ...m.headers } };
-            }),
-          });
+          await this.sendPart(producer, messages, indexes);
           report?.(indexes);
         } catch (error) {
           failures.push(error);
@@ -165,6 +157,47 @@ export class KafkaPublisher implements Publisher {
         cause: failures[0],
       });
     }
+  }
+
+  /**
+   * One part, sent until every partition in it is in Kafka's answer. kafkajs retries a send broker by
+   * broker and keeps the answer of each broker that answered: when a retry finds a failed partition's
+   * new leader among those brokers, the partition is not written again and the send still resolves, its
+   * answer silently lacking that partition. Such messages are sent again here, with the same producer:
+   * kafkajs gave their sequence numbers back when their request failed, so if that request had in fact
+   * been written, the new leader takes the repeat for a duplicate and answers without writing it twice.
+   */
+  private async sendPart(producer: Producer, messages: readonly OutgoingMessage[], indexes: number[]) {
+    let pending = indexes;
+    for (let round = 0; ; round++) {
+      const answer = await producer.send({
+        topic: this.options.topic,
+        acks: ACKS_ALL,
+        timeout: this.options.requestTimeoutMs,
+        messages: pending.map((index) => {
+          const m = messages[index]!;
+          return { key: m.key, value: m.value, headers: { ...m.headers } };
+        }),
+      });
+      const answered = new Set(answer.filter((r) => r.errorCode === 0).map((r) => r.partition));
+      const missing = pending.filter((index) => !answered.has(this.partitionOf(messages[index]!)));
+      if (missing.length === 0) return;
+      const partitions = [...new Set(missing.map((index) => this.partitionOf(messages[index]!)))];
+      if (round >= this.options.sendRetries) {
+        throw new Error(
+          `partitions ${partitions.join(', ')} missing from Kafka's answer after ${round + 1} sends`,
+        );
+      }
+      this.options.log.warn(
+        { partitions, messages: missing.length },
+        "partitions missing from Kafka's answer (a leader moved during the send); sending them again",
+      );
+      pending = missing;
+    }
+  }
+
+  private partitionOf(message: OutgoingMessage): number {
+    return partitionForKey(message.key, this.options.partitions);
   }
 
   async close(): Promise<void> {
