@@ -58,17 +58,18 @@ export function createDeadLetterProducer(kafka: Kafka, topic: string): DeadLette
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
+    // One letter per send, so one partition per send: kafkajs can resolve a send that spans brokers
+    // without writing a partition whose leader moved onto a broker that had already answered (ADR 002),
+    // and the batch's offsets are committed once this resolves. Poison events are rare; the extra round
+    // trips are not.
     async publish(letters: readonly DeadLetter[]) {
-      if (letters.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: letters.map((letter) => ({
-          key: letter.key,
-          value: letter.value,
-          headers: letter.headers,
-        })),
-      });
+      for (const letter of letters) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key: letter.key, value: letter.value, headers: letter.headers }],
+        });
+      }
     },
   };
 }
