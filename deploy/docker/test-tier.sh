@@ -3,9 +3,10 @@
 #   1. the images (deploy/docker/images.sh: stand-ins where no registry answers, then our three images);
 #   2. the compose tier: docker-compose.yml under load, kills, Prometheus targets, a misconfiguration that
 #      must be caught, compose down (deploy/compose/test/compose.containers.test.ts);
-#   3. the consumer and store integration suites on Testcontainers (STACK_RUNTIME=containers: Kafka and
-#      PostgreSQL containers from the same images), with Ryuk disabled and the harness cleaning up;
-#   4. a sweep of any container the harness left (a killed test process).
+#   3. the consumer and store integration suites on Testcontainers (STACK_RUNTIME=containers: one Kafka
+#      and four PostgreSQL containers from the same images, started once and shared by every file), with
+#      Ryuk disabled and the harness cleaning up;
+#   4. a sweep of the shared set and of any container a killed test process left.
 # CONTAINERS=auto (default) runs it when a Docker engine answers and says so when none does; CONTAINERS=1
 # fails without an engine (CI: start one first with `bash deploy/docker/engine.sh start`); CONTAINERS=0
 # skips it.
@@ -41,14 +42,23 @@ if ((rc == 0)); then
 fi
 if ((rc == 0)); then
   step=${SECONDS}
-  TESTCONTAINERS_RYUK_DISABLED=true STACK_RUNTIME=containers \
+  # One container set for every file, as the native stack is shared (each test has its own topics,
+  # groups and databases); the sweep below removes it.
+  shared_state="$(mktemp)"
+  export TESTCONTAINERS_RYUK_DISABLED=true STACK_RUNTIME=containers STACK_CONTAINERS_STATE="${shared_state}"
+  node stack/dist/cli.js containers-up || rc=$?
+  log "Testcontainers set (Kafka and the shards) started: $((SECONDS - step)) s"
+  if ((rc == 0)); then
     node scripts/run-tests.mjs int services/consumer services/store || rc=$?
+  fi
+  rm -f "${shared_state}"
+  unset STACK_CONTAINERS_STATE
   log "consumer and store integration suites on Testcontainers: $((SECONDS - step)) s"
 fi
-# Whatever a killed test process left behind (the harness labels every container it starts).
+# The shared set and whatever a killed test process left (the harness labels every container it starts).
 leftover="$(/usr/bin/docker ps --all --quiet --filter label=dev.tillstream.harness)"
 if [[ -n "${leftover}" ]]; then
-  log "removing $(wc -l <<<"${leftover}") containers the harness left"
+  log "removing $(wc -l <<<"${leftover}") harness containers"
   # shellcheck disable=SC2086 # one id per word
   /usr/bin/docker rm --force --volumes ${leftover} >/dev/null
 fi

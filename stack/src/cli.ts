@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// tillstream-stack up | down | status | clean | fetch — the native local stack (see README "The local stack").
+// tillstream-stack up | down | status | clean | fetch — the native local stack (see README "The local stack");
+// containers-up | containers-down — a Testcontainers set for test files to share (STACK_CONTAINERS_STATE).
 import { ConfigError } from '@tillstream/config';
 import { clean, describe, down, runningState, up } from './control.js';
 import { PrerequisiteError, checkJava, checkMavenOrKafkaHome } from './prerequisites.js';
 import { fetchKafkaJars } from './kafka.js';
+import { removeLabelledContainers, startSharedContainerStack } from './containers.js';
 import { loadStackSettings } from './settings.js';
 
 const log = (line: string) => console.log(`[stack] ${line}`);
@@ -32,8 +34,18 @@ async function main(command: string | undefined): Promise<number> {
     case 'clean':
       await clean(settings, log);
       return 0;
+    case 'containers-up': {
+      const state = await startSharedContainerStack(settings);
+      log(
+        `containers ready: Kafka ${state.kafka.bootstrap}, ${state.shards.length} shards (${settings.containersState})`,
+      );
+      return 0;
+    }
+    case 'containers-down':
+      removeLabelledContainers();
+      return 0;
     default:
-      console.error('usage: tillstream-stack up|down|status|clean|fetch');
+      console.error('usage: tillstream-stack up|down|status|clean|fetch|containers-up|containers-down');
       return 2;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * STACK_RUNTIME=containers: the tests' Kafka and PostgreSQL from Testcontainers, on the images
  * docker-compose.yml runs (apache/kafka, postgres; `make images` provides them where no registry
- * answers). Each test process gets one broker and the configured number of shards; they live as long as
- * the process.
+ * answers). A test process gets one broker and the configured number of shards, which live as long as
+ * the process; or, when STACK_CONTAINERS_STATE names the state file of a set that `tillstream-stack
+ * containers-up` started (`startSharedContainerStack`), it uses that set, as test files share the native
+ * stack (each test has its own topics, groups and databases either way).
  *
  * Testcontainers' reaper (Ryuk) is an image pulled from Docker Hub, which is not reachable everywhere, so
  * it is disabled here (TESTCONTAINERS_RYUK_DISABLED, unless the caller set it) and the harness cleans up
@@ -12,6 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { adminClient, ensureTopics, newClusterId } from './kafka.js';
 import type { StackSettings } from './settings.js';
@@ -180,13 +183,34 @@ async function startShard(settings: StackSettings): Promise<string> {
   return url.toString();
 }
 
-export async function startContainerStack(settings: StackSettings): Promise<StackState> {
+/**
+ * Starts a set that outlives this process and writes its state to STACK_CONTAINERS_STATE for the test
+ * files to share; `removeLabelledContainers()` removes it.
+ */
+export async function startSharedContainerStack(settings: StackSettings): Promise<StackState> {
+  if (!settings.containersState) throw new Error('STACK_CONTAINERS_STATE must name the state file to write');
+  const state = await startContainerStack(settings, { outliveProcess: true });
+  await writeFile(settings.containersState, `${JSON.stringify(state, null, 2)}\n`);
+  return state;
+}
+
+/** The shared set's state (`startSharedContainerStack`), checked to be ready. */
+export async function readSharedContainerStack(stateFile: string): Promise<StackState> {
+  const state = JSON.parse(await readFile(stateFile, 'utf8')) as StackState;
+  if (state.status !== 'ready') throw new Error(`the container set in ${stateFile} is ${state.status}`);
+  return state;
+}
+
+export async function startContainerStack(
+  settings: StackSettings,
+  options: { readonly outliveProcess?: boolean } = {},
+): Promise<StackState> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   // Every port is published on 127.0.0.1 (onLoopback), so loopback is the only address that reaches
   // it. Testcontainers would otherwise look for the ports at the bridge's gateway whenever /.dockerenv
   // exists (a CI runner or a dev container that runs its own engine), where nothing is bound.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
-  if (!exitHookInstalled) {
+  if (!options.outliveProcess && !exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => removeLabelledContainers(session));
   }

@@ -13,7 +13,7 @@ import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { adminClient } from './kafka.js';
 import { dropDatabase, ensureDatabase } from './postgres.js';
 import { up } from './control.js';
-import { dockerEngineAnswers, startContainerStack } from './containers.js';
+import { dockerEngineAnswers, readSharedContainerStack, startContainerStack } from './containers.js';
 import { findPostgresBin, javaMajorVersion } from './prerequisites.js';
 import { REPO_ROOT, loadStackSettings } from './settings.js';
 import type { StackState } from './state.js';
@@ -43,13 +43,17 @@ export function stackRuntime(env: NodeJS.ProcessEnv = process.env): 'native' | '
 
 /**
  * The stack the tests use: the running native stack (started if needed, then left running for the
- * next test file), or containers that live as long as this test process.
+ * next test file), or containers: the shared set STACK_CONTAINERS_STATE names, else a set that lives as
+ * long as this test process.
  */
 export function useStack(): Promise<StackState> {
+  const settings = loadStackSettings();
   cached ??=
     stackRuntime() === 'containers'
-      ? startContainerStack(loadStackSettings())
-      : up(loadStackSettings(), (line) => console.error(`[harness] ${line}`));
+      ? settings.containersState
+        ? readSharedContainerStack(settings.containersState)
+        : startContainerStack(settings)
+      : up(settings, (line) => console.error(`[harness] ${line}`));
   return cached;
 }
 

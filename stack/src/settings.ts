@@ -65,10 +65,16 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       RABBITMQ_PORT: int(5672, 1024, 65000),
       RABBITMQ_DIST_PORT: int(25672, 1024, 65000),
       RABBITMQ_EPMD_PORT: int(14369, 1024, 65000),
+      /**
+       * STACK_RUNTIME=containers: the state file of a container set that `tillstream-stack containers-up`
+       * started, for every test file to share instead of starting its own.
+       */
+      STACK_CONTAINERS_STATE: z.string().optional(),
     },
     env,
     (e) => ({
       stackDir: path.resolve(e.STACK_DIR),
+      containersState: e.STACK_CONTAINERS_STATE && path.resolve(e.STACK_CONTAINERS_STATE),
       kafka: {
         nodes: e.KAFKA_NODES,
         port: e.KAFKA_PORT,
