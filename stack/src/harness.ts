@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { adminClient } from './kafka.js';
@@ -18,6 +17,9 @@ import { findPostgresBin, javaMajorVersion } from './prerequisites.js';
 import { REPO_ROOT, loadStackSettings } from './settings.js';
 import type { StackState } from './state.js';
 import { waitForHttp } from './services.js';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 let cached: Promise<StackState> | undefined;
 
@@ -160,17 +162,6 @@ export async function createTestShards(count?: number, partitions = 12): Promise
       await Promise.all(servers.map((s) => dropDatabase(s.url, database).catch(() => undefined)));
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface RunningService {

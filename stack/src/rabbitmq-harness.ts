@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './harness.js';
+import { freePort } from './ports.js';
 import { rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
 import { requireTool } from './prerequisites.js';
 

@@ -3,7 +3,6 @@
 // the effect of hedged requests to read replicas. Writes results/bench/store/. See --help.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import pg from 'pg';
 import { shardOfStore } from '@tillstream/contract';
 import { readAllProcStats, treePids } from '@tillstream/loadtest/process-cpu';
 import { claimShardIdentities, migrate } from '@tillstream/schema';
+import { freePort } from '@tillstream/stack/harness';
 import { startDelayProxy } from './delay-proxy.mjs';
 import { httpLoad } from './load.mjs';
 import { startReplica, waitForReplay } from './replica.mjs';
@@ -89,14 +89,6 @@ async function onServer(url, sql, values) {
   } finally {
     await client.end();
   }
-}
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** A fresh migrated database on every shard server, holding the aggregates of the stores it owns. */
