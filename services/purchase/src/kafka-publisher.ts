@@ -100,10 +100,10 @@ export class KafkaPublisher implements Publisher {
    * keeps filling the next batch meanwhile, so throughput comes from batch size, not concurrency.
    *
    * Within a send, the messages are split by the broker that leads their partition (as last seen in
-   * the topic's metadata) and each part is sent on its own (`sendPart`), all in parallel: kafkajs fails a send
-   * as a whole when any broker fails, although the other brokers wrote their part. Split, a part on a
-   * healthy broker is reported stored as soon as it is acknowledged, and only the failed broker's part
-   * is reported failed ("may be stored"). The parts never share a partition, so their sequence numbers
+   * the topic's metadata) and each part is sent on its own (`sendPart`), all in parallel: kafkajs fails
+   * a send as a whole when any broker fails, although the other brokers wrote their part. Split, a part
+   * on a healthy broker is reported stored as soon as it is acknowledged, and only the failed broker's
+   * part is reported failed ("may be stored"). The parts never share a partition, so their sequence numbers
    * are independent; the producer is replaced only after every part has settled.
    */
   send(messages: readonly OutgoingMessage[], report?: ReportOutcome): Promise<void> {

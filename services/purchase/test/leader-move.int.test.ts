@@ -8,11 +8,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { partitionForKey } from '@tillstream/contract';
-import { uniqueName } from '@tillstream/stack/harness';
 import { KafkaPublisher } from '../src/kafka-publisher.js';
 import type { OutgoingMessage } from '../src/publisher.js';
 import { recordingLogger, type LogLine } from './support/test-app.js';
-import { startPrivateStack, type PrivateStack } from './support/private-stack.js';
+import { createLedTopic, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { readTopic } from './support/topic-reader.js';
 
 const PARTITIONS = 6;
@@ -29,19 +28,6 @@ after(async () => {
   await admin?.disconnect();
   await stack?.down();
 });
-
-async function leaders(topic: string): Promise<Map<number, number>> {
-  for (;;) {
-    try {
-      const [metadata] = (await admin!.fetchTopicMetadata({ topics: [topic] })).topics;
-      const led = metadata!.partitions.filter((p) => p.leader >= 0 && p.partitionErrorCode === 0);
-      if (led.length === PARTITIONS) return new Map(led.map((p) => [p.partitionId, p.leader]));
-    } catch {
-      // not known everywhere yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Moves the partition's only replica to `broker` and waits until every broker names it the leader. */
 async function moveLeader(topic: string, partition: number, broker: number): Promise<void> {
@@ -108,12 +94,7 @@ test(
     });
     admin = kafka.admin();
     await admin.connect();
-    const topic = uniqueName('leader-move').replace(/_/g, '-');
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-    });
-    const initial = await leaders(topic);
+    const { topic, leaderOf: initial } = await createLedTopic(admin, 'leader-move', PARTITIONS);
     // Two partitions one broker leads (6 partitions over 3 brokers: each leads two), and another broker.
     const byLeader = new Map<number, number[]>();
     for (const [partition, leader] of initial)

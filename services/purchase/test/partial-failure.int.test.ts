@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { partitionForKey } from '@tillstream/contract';
-import { startService, uniqueName, type RunningService } from '@tillstream/stack/harness';
+import { startService, type RunningService } from '@tillstream/stack/harness';
 import { derivePurchaseId } from '../src/purchase-id.js';
-import { startPrivateStack, type PrivateStack } from './support/private-stack.js';
+import { createLedTopic, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { readTopic } from './support/topic-reader.js';
 
 const PARTITIONS = 6;
@@ -41,23 +41,7 @@ test(
     const kafka = new Kafka({ clientId: 'partial-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    const topic = uniqueName('partial').replace(/_/g, '-');
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-    });
-    // Every broker learns of the new topic shortly after it is created.
-    let leaderOf = new Map<number, number>();
-    while (leaderOf.size < PARTITIONS) {
-      try {
-        const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-        const led = metadata!.partitions.filter((p) => p.leader >= 0 && p.partitionErrorCode === 0);
-        leaderOf = new Map(led.map((p) => [p.partitionId, p.leader]));
-      } catch {
-        // not known everywhere yet
-      }
-      if (leaderOf.size < PARTITIONS) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const { topic, leaderOf } = await createLedTopic(admin, 'partial', PARTITIONS);
     assert.ok(new Set(leaderOf.values()).size >= 2, 'the partitions are led by more than one broker');
     const victimId = leaderOf.get(0)!;
     const victim = stack.state.kafka.nodes.find((n) => n.id === victimId)!;

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Admin } from 'kafkajs';
 import { readState, REPO_ROOT, type StackState } from '@tillstream/stack';
+import { uniqueName } from '@tillstream/stack/harness';
 
 const run = promisify(execFile);
 
@@ -73,5 +75,32 @@ export async function startPrivateStack(options: {
   } catch (error) {
     await down();
     throw error;
+  }
+}
+
+/**
+ * Creates a topic of one replica per partition and waits until every partition has a leader (each
+ * broker learns of a new topic shortly after it is created); returns its name and partition → leader.
+ */
+export async function createLedTopic(
+  admin: Admin,
+  prefix: string,
+  partitions: number,
+): Promise<{ topic: string; leaderOf: Map<number, number> }> {
+  const topic = uniqueName(prefix).replace(/_/g, '-');
+  await admin.createTopics({
+    waitForLeaders: false,
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+  });
+  for (;;) {
+    try {
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      const led = metadata!.partitions.filter((p) => p.leader >= 0 && p.partitionErrorCode === 0);
+      if (led.length === partitions)
+        return { topic, leaderOf: new Map(led.map((p) => [p.partitionId, p.leader])) };
+    } catch {
+      // not known everywhere yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
