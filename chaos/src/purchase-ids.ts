@@ -2,7 +2,7 @@
  * The purchaseIds the purchase service gives the load runner's purchases. A purchase sent with an
  * Idempotency-Key gets the UUIDv5 of its canonical body (items summed per item id, in item id order)
  * in the namespace of its idempotency key hash, the UUIDv5 of "<API key id>\n<key>\n<canonical
- * path>" (services/purchase/src/purchase-id.ts; a test checks both agree), so the client knows every
+ * path>" (services/purchase/src/domain/purchase-id.ts; a test checks both agree), so the client knows every
  * acknowledged purchase's id without reading any response body.
  */
 import { createHash } from 'node:crypto';
@@ -15,7 +15,7 @@ import {
   type WorkloadProfile,
 } from '@tillstream/loadtest/workload';
 
-/** Must equal PURCHASE_ID_NAMESPACE in services/purchase/src/purchase-id.ts. */
+/** Must equal PURCHASE_ID_NAMESPACE in services/purchase/src/domain/purchase-id.ts. */
 export const PURCHASE_ID_NAMESPACE = '3b8e3c52-6f0e-4d37-9a43-0f7c2f0d5a11';
 
 /** The key id the purchase service gives an API key (auth.ts `keyIdOf`): 12 hex digits of its SHA-256. */

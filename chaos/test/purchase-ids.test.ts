@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeProfile, purchaseOf, purchasePath, idempotencyKey } from '@tillstream/loadtest/workload';
 // The purchase service's own derivation: the chaos check must compute the very ids the service gives.
-import { derivePurchaseId } from '../../services/purchase/src/purchase-id.js';
-import { validateBody } from '../../services/purchase/src/purchase-request.js';
+import { derivePurchaseId } from '../../services/purchase/src/domain/purchase-id.js';
+import { validateBody } from '../../services/purchase/src/domain/purchase-request.js';
 import { keyIdOf } from '../../services/purchase/src/auth.js';
 import {
   apiKeyIdOf,

@@ -18,6 +18,7 @@ import { REPO_ROOT, loadStackSettings } from './settings.js';
 import type { StackState } from './state.js';
 import { waitForHttp } from './services.js';
 import { freePort } from './ports.js';
+import { modeOfEnvironment, serviceEntry } from './modes.js';
 
 export { freePort };
 
@@ -177,8 +178,9 @@ export interface RunningService {
 }
 
 /**
- * Starts a built service (`node services/<name>/dist/main.js`, the command the containers run) on a
- * free port with `env`, and waits for `/readyz` (or `/healthz` when `waitFor` says so).
+ * Starts a built service (`node services/<name>/dist/main.js`, the command the containers run; with a
+ * baseline's MODE in `env`, that baseline's entry point, src/modes.ts) on a free port with `env`, and
+ * waits for `/readyz` (or `/healthz` when `waitFor` says so).
  *
  * The purchase service authenticates writes unless told otherwise; a test that passes neither
  * PURCHASE_API_KEYS nor PURCHASE_AUTH plays an anonymous CS6650 course client, so the harness sets
@@ -190,7 +192,7 @@ export async function startService(
   options: { waitFor?: '/readyz' | '/healthz'; timeoutMs?: number } = {},
 ): Promise<RunningService> {
   const port = await freePort();
-  const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+  const entry = path.join(REPO_ROOT, serviceEntry(name, modeOfEnvironment(env)));
   const child = spawn(process.execPath, [entry], {
     cwd: REPO_ROOT,
     env: {

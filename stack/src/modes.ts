@@ -49,9 +49,30 @@ export function rabbitmqUrl(settings: Pick<RabbitMqSettings, 'port'>): string {
   return `amqp://guest:guest@127.0.0.1:${settings.port}`;
 }
 
-/** The environment each service gets for the mode (added to the stack's common service environment). */
+/**
+ * The environment each service gets for the mode (added to the stack's common service environment):
+ * a baseline's MODE (its purchase service serves either baseline) and RabbitMQ's URL.
+ */
 export function modeServiceEnvironment(mode: StackMode, rabbitmq: RabbitMqSettings): Record<string, string> {
-  return { MODE: mode, ...(mode === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl(rabbitmq) } : {}) };
+  return {
+    ...(mode === 'kafka-sharded' ? {} : { MODE: mode }),
+    ...(mode === 'rabbitmq' ? { RABBITMQ_URL: rabbitmqUrl(rabbitmq) } : {}),
+  };
+}
+
+/**
+ * A service's compiled entry point, relative to the repository: the designed system's
+ * `services/<name>/dist/main.js` (what the images run), or in a baseline mode the purchase and
+ * consumer services' own composition root, `dist/baselines/main.js`.
+ */
+export function serviceEntry(name: 'purchase' | 'store' | 'consumer', mode: StackMode): string {
+  const baseline = mode !== 'kafka-sharded' && name !== 'store';
+  return path.join('services', name, 'dist', ...(baseline ? ['baselines'] : []), 'main.js');
+}
+
+/** The stack mode a service environment names (MODE); anything else is the design. */
+export function modeOfEnvironment(env: Readonly<Record<string, string | undefined>>): StackMode {
+  return env.MODE === 'sync-db' || env.MODE === 'rabbitmq' ? env.MODE : 'kafka-sharded';
 }
 
 export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';

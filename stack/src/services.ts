@@ -2,14 +2,14 @@ import path from 'node:path';
 import type { ProcessSpec } from './process.js';
 import { planShards } from './postgres.js';
 import { bootstrapServers } from './kafka.js';
-import { modeNeeds, modeServiceEnvironment } from './modes.js';
+import { modeNeeds, modeServiceEnvironment, serviceEntry } from './modes.js';
 import { REPO_ROOT, type StackSettings } from './settings.js';
 import { listedTools, requireTool } from './prerequisites.js';
 
 export interface ServicePlan {
   readonly name: 'purchase' | 'store' | 'consumer';
   readonly port: number;
-  /** The compiled entry point: the same `node services/x/dist/main.js` the container runs. */
+  /** The compiled entry point (src/modes.ts): in the design, the `services/x/dist/main.js` the container runs. */
   readonly entry: string;
   readonly spec: ProcessSpec;
 }
@@ -37,7 +37,7 @@ export function servicePlans(settings: StackSettings, purchaseApiKey: string): S
   const common = serviceEnvironment(settings);
   const skew = clockSkewEnvironments(settings.services.faketime);
   const plan = (name: ServicePlan['name'], port: number, env: Record<string, string>): ServicePlan => {
-    const entry = path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
+    const entry = path.join(REPO_ROOT, serviceEntry(name, settings.mode));
     return {
       name,
       port,

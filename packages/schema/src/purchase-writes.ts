@@ -8,6 +8,8 @@
  * `kafka_offset = 0` (the columns are NOT NULL).
  */
 
+import { advanceNextOffset } from './consumer-offsets.js';
+
 /** The fields of a purchase event this write needs (structurally a `PurchaseEvent`). */
 export interface PurchaseToWrite {
   readonly purchaseId: string;
@@ -63,8 +65,7 @@ WITH input AS (
 )${
     kafka
       ? `, progress AS (
-  UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $12::bigint), updated_at = now()
-  WHERE topic = $1 AND kafka_partition = $2
+  ${advanceNextOffset('$1', '$2', '$12')}
 ), conflicts AS (
   -- A new purchase whose idempotency key hash already names another purchase: stored earlier (the
   -- statement's snapshot), or earlier in this chunk. Counted all the same; reported to the caller.

@@ -1,7 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '@tillstream/observability';
-import type { DeadLetter } from './dead-letter.js';
-import type { DeadLetterPublisher } from './batch-processor.js';
+import type { DeadLetter } from './domain/dead-letter.js';
+import type { DeadLetterPublisher } from './types.js';
 
 /** What the consumer needs to hear of kafkajs' internals, which kafkajs reports only as log lines. */
 export interface KafkaHooks {

@@ -2,13 +2,13 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '@tillstream/observability';
 import type { ConsumerConfig } from './config.js';
 import { ConsumerError } from './errors.js';
-import type { BlockReason, PartitionLog } from './assignment.js';
-import type { LagTracker } from './lag.js';
+import type { BlockReason, PartitionLog } from './domain/assignment.js';
+import type { LagTracker } from './domain/lag.js';
 import type { ConsumerMetrics } from './metrics.js';
-import type { PartitionExpectation, StoredOffset } from './offsets.js';
-import { createPartitionGate } from './partition-gate.js';
-import type { RetryScheduler } from './partition-retry.js';
-import type { ProcessBatch } from './batch-processor.js';
+import type { PartitionExpectation, StoredOffset } from './types.js';
+import { createPartitionGate } from './domain/partition-gate.js';
+import type { RetryScheduler } from './domain/partition-retry.js';
+import type { ProcessBatch } from './domain/batch-processor.js';
 
 export interface ConsumerRunnerDeps {
   readonly kafka: Kafka;

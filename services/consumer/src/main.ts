@@ -5,17 +5,17 @@ import {
   createShardIdentityVerifier,
   shardOfPartition,
 } from '@tillstream/contract';
+import { runService, type Lifecycle, type Stop } from '@tillstream/http-kit';
 import { describeShardUrl, readShardIdentityAt } from '@tillstream/schema';
 import { createLogger, createRegistry } from '@tillstream/observability';
-import { createBatchProcessor } from './batch-processor.js';
+import { createBatchProcessor } from './domain/batch-processor.js';
 import { loadConsumerConfig, type ConsumerConfig } from './config.js';
 import { closeHealth, createHealthServer, listenHealth } from './http.js';
 import { createDeadLetterProducer, createKafka } from './kafka-client.js';
 import { startConsumerRunner, type ConsumerRunner } from './kafka-consumer.js';
-import { createLagTracker } from './lag.js';
+import { createLagTracker } from './domain/lag.js';
 import { createConsumerMetrics } from './metrics.js';
-import { createRetryScheduler } from './partition-retry.js';
-import { runRabbitMqMode } from './rabbitmq-main.js';
+import { createRetryScheduler } from './domain/partition-retry.js';
 import { createShardStore, type PgShardStore } from './repository.js';
 import { startShardProbe } from './shard-probe.js';
 import { createTopicIdReader } from './topic-id.js';
@@ -32,21 +32,25 @@ function readConfig(): Readonly<ConsumerConfig> {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
-  const log = createLogger('consumer', config.logLevel);
-  log.info(
-    {
-      config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } },
-      mode: config.mode,
-    },
-    'starting',
-  );
-  if (config.mode === 'rabbitmq') {
-    // The rabbitmq baseline: no Kafka, no shard map.
-    await runRabbitMqMode(config, log, createRegistry('consumer'));
-    return;
-  }
+/**
+ * The composition root: parses the config once, checks the shard map against the shards, then builds
+ * the real dependencies (pg shard store, kafkajs consumer and dead-letter producer, clock, timers,
+ * metrics) and starts the consumer group. The baseline designs have their own (baselines/main.ts).
+ */
+const config = readConfig();
+const log = createLogger('consumer', config.logLevel);
+log.info(
+  { config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } } },
+  'starting',
+);
+await runService({
+  workers: 1,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
+  log,
+  start: (lifecycle) => startConsumer(config, lifecycle),
+});
+
+async function startConsumer(config: Readonly<ConsumerConfig>, lifecycle: Lifecycle): Promise<Stop> {
   const topology = { partitionCount: config.kafka.partitions, shardCount: config.shards.urls.length };
   assertTopology(topology);
 
@@ -120,29 +124,15 @@ async function main(): Promise<void> {
     log,
   });
 
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string, exitCode: number): Promise<void> => {
-    stopping ??= (async () => {
-      log.info({ reason }, 'shutting down');
-      const timer = setTimeout(() => {
-        log.error('graceful shutdown timed out; exiting');
-        process.exit(1);
-      }, config.shutdownTimeoutMs);
-      timer.unref();
-      probe.stop();
-      await runner?.stop().catch((error: Error) => log.error({ err: error.message }, 'consumer stop failed'));
-      await deadLetters.disconnect().catch(() => undefined);
-      topicIds.close();
-      await store.end();
-      await closeHealth(server);
-      log.info('stopped');
-      process.exit(exitCode);
-    })();
-    return stopping;
+  const stop: Stop = async () => {
+    probe.stop();
+    await runner?.stop().catch((error: Error) => log.error({ err: error.message }, 'consumer stop failed'));
+    await deadLetters.disconnect().catch(() => undefined);
+    topicIds.close();
+    await store.end();
+    await closeHealth(server);
+    log.info('stopped');
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
-  process.on('SIGINT', () => void shutdown('SIGINT', 0));
-
   try {
     await deadLetters.connect();
     runner = await startConsumerRunner({
@@ -174,13 +164,13 @@ async function main(): Promise<void> {
       readTopicId: async () => (await topicIds.read()).topicId,
       onFatal: (error) => {
         log.fatal({ err: error.message }, 'consumer cannot continue');
-        void shutdown('consumer crashed', 1);
+        lifecycle.fail('consumer crashed');
       },
     });
   } catch (error) {
+    // What started is stopped (the returned Stop) before the process exits 1.
     log.fatal({ err: (error as Error).message, code: (error as { code?: string }).code }, 'start failed');
-    await shutdown('start failed', 1);
+    lifecycle.fail('start failed');
   }
+  return stop;
 }
-
-void main();

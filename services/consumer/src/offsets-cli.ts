@@ -20,10 +20,11 @@ import { ConfigError } from '@tillstream/config';
 import { ShardIdentityError, shardOfPartition } from '@tillstream/contract';
 import { createLogger } from '@tillstream/observability';
 import { checkShardIdentities } from '@tillstream/schema';
-import { acceptedStart, decideStart, type PartitionLog } from './assignment.js';
+import { acceptedStart, decideStart, type PartitionLog } from './domain/assignment.js';
 import { loadConsumerConfig } from './config.js';
 import { createKafka } from './kafka-client.js';
-import { acceptIncarnation, readPartitionOffsets, type StoredOffset } from './offsets.js';
+import { acceptIncarnation, readPartitionOffsets } from './offsets.js';
+import type { StoredOffset } from './types.js';
 import { fetchTopicId } from './topic-id.js';
 
 const USAGE = 'usage: offsets-cli status | accept [--partition N ...]';

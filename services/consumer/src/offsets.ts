@@ -1,55 +1,21 @@
 import type pg from 'pg';
+import { CONSUMER_OFFSETS_SQL } from '@tillstream/schema';
 import { ConsumerError } from './errors.js';
+import type { PartitionExpectation, StoredOffset } from './types.js';
 
 /**
- * Every statement on `consumer_offsets`, the shard-side progress of each topic-partition: the next
- * offset to apply and the topic incarnation (Kafka topic id) it counts in. The row is written in
- * the same transaction as the rows it covers, so after a crash, a restore or a failover the shard
- * says exactly where to resume (docs/adr/004-exactly-once.md).
- * (The chunk write in @tillstream/schema advances next_offset in the same statement as the rows.)
+ * The consumer's reads and writes of `consumer_offsets`, with the checks that make them safe; the SQL
+ * itself is in @tillstream/schema (consumer-offsets.ts), beside the chunk write that advances it.
  */
-
-/** Locks the partition's progress row (creating it at offset 0) for the rest of the transaction. */
-const LOCK_PARTITION = `
-INSERT INTO consumer_offsets AS o (topic, kafka_partition, next_offset, topic_id) VALUES ($1, $2, 0, $3)
-ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = o.next_offset
-RETURNING next_offset, topic_id`;
-
-/** Records the incarnation on a row that has none yet (written before topic ids were stored). */
-const ADOPT_TOPIC_ID = `
-UPDATE consumer_offsets SET topic_id = $3 WHERE topic = $1 AND kafka_partition = $2 AND topic_id IS NULL`;
-
-const ADVANCE = `
-UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $3::bigint), updated_at = now()
-WHERE topic = $1 AND kafka_partition = $2`;
-
-const READ_PARTITIONS = `
-SELECT kafka_partition, next_offset, topic_id FROM consumer_offsets
-WHERE topic = $1 AND kafka_partition = ANY($2::int[])`;
-
-/** The operator's recovery: the partition counts in `topic_id` now, from `next_offset`. */
-const ACCEPT_INCARNATION = `
-UPDATE consumer_offsets SET topic_id = $3, next_offset = $4, updated_at = now()
-WHERE topic = $1 AND kafka_partition = $2`;
-
-export interface StoredOffset {
-  readonly nextOffset: number;
-  /** Null on rows written before topic ids were stored, or by a consumer whose broker has none. */
-  readonly topicId: string | null;
-}
+const {
+  lockPartition: LOCK_PARTITION,
+  adoptTopicId: ADOPT_TOPIC_ID,
+  advance: ADVANCE,
+  readPartitions: READ_PARTITIONS,
+  acceptIncarnation: ACCEPT_INCARNATION,
+} = CONSUMER_OFFSETS_SQL;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
-
-/** What the consumer expects of a partition's stored progress when it applies a batch. */
-export interface PartitionExpectation {
-  /** The topic's current id, when the consumer knows it. */
-  readonly topicId?: string | undefined;
-  /**
-   * The offset the consumer is applying from. A stored next offset below it means the shard lacks
-   * events the consumer has moved past (restored from a backup, failed over to a lagging replica).
-   */
-  readonly position?: number | undefined;
-}
 
 /**
  * Locks the partition's row and returns its next offset, or refuses to apply anything:

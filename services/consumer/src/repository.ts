@@ -1,23 +1,16 @@
 import pg from 'pg';
 import { WRITE_PARTITION_CHUNK_SQL } from '@tillstream/schema';
 import type { Logger } from '@tillstream/observability';
-import type { WriteRows } from './rows.js';
-import type { ShardStore, ShardTransaction, WriteResult } from './batch-processor.js';
-import {
-  advancePartitionOffset,
-  lockPartitionOffset,
-  readPartitionOffsets,
-  type PartitionExpectation,
-  type StoredOffset,
-} from './offsets.js';
-
-export interface ShardPoolOptions {
-  readonly urls: readonly string[];
-  readonly poolMax: number;
-  readonly connectTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly statementTimeoutMs: number;
-}
+import type { ShardPoolOptions } from './config.js';
+import type { WriteRows } from './domain/rows.js';
+import type {
+  PartitionExpectation,
+  ShardStore,
+  ShardTransaction,
+  StoredOffset,
+  WriteResult,
+} from './types.js';
+import { advancePartitionOffset, lockPartitionOffset, readPartitionOffsets } from './offsets.js';
 
 export interface PgShardStore extends ShardStore {
   /** SELECT 1 on a shard; rejects when it is unreachable. */

@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { ConfigError, int, list, loadConfig, logLevel, z } from '@tillstream/config';
-import { BASELINE_SHAPE, baselineConfig, type BaselineConfig } from './mode-config.js';
 
 /** Shortest bearer key accepted: a guessable key is no authentication. */
 const MIN_API_KEY_LENGTH = 16;
@@ -98,8 +97,6 @@ const shape = {
   PURCHASE_RETRY_AFTER_SECONDS: int(1, 0, 3_600),
   /** Whole graceful stop: drain HTTP, flush the batcher, disconnect the producer. */
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
-  // MODE and the baseline modes' options: src/mode-config.ts.
-  ...BASELINE_SHAPE,
 };
 
 export interface PurchaseConfig {
@@ -142,8 +139,6 @@ export interface PurchaseConfig {
   };
   readonly retryAfterSeconds: number;
   readonly shutdownTimeoutMs: number;
-  /** kafka-sharded (the design), or a baseline: sync-db, rabbitmq. */
-  readonly baseline: BaselineConfig;
 }
 
 function requireKeys(keys: string[]): string[] {
@@ -198,7 +193,6 @@ export function loadPurchaseConfig(env: Record<string, string | undefined>): Rea
       },
       retryAfterSeconds: e.PURCHASE_RETRY_AFTER_SECONDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-      baseline: baselineConfig(e),
     }),
     { secrets: ['apiKeys'] },
   );

@@ -9,15 +9,15 @@ import {
 import { METRICS_CONTENT_TYPE, type HttpMetrics, type Logger } from '@tillstream/observability';
 import { EventHeaders, parseTraceparent } from '@tillstream/contract';
 import type { ApiKeyAuthenticator } from './auth.js';
-import { BatcherClosedError, InFlightLimitError } from './batcher.js';
+import { BatcherClosedError, InFlightLimitError } from './domain/batcher.js';
 import { purchaseErrors } from './errors.js';
 import type { PurchaseMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import type { OutgoingMessage } from './publisher.js';
-import { checkIdempotencyKey, type PurchaseIdGenerator } from './purchase-id.js';
-import { toPurchaseMessage } from './purchase-message.js';
-import type { RecentIdempotencyKeys } from './recent-keys.js';
-import { validateBody, validatePath, type PurchasePath } from './purchase-request.js';
+import type { OutgoingMessage } from './types.js';
+import { checkIdempotencyKey, type PurchaseIdGenerator } from './domain/purchase-id.js';
+import { toPurchaseMessage } from './domain/purchase-message.js';
+import type { RecentIdempotencyKeys } from './domain/recent-keys.js';
+import { validateBody, validatePath, type PurchasePath } from './domain/purchase-request.js';
 
 /** Largest accepted body: a 1000-item purchase fits comfortably. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

@@ -7,8 +7,8 @@ import {
   type OutgoingMessage,
   type Publisher,
   type ReportOutcome,
-} from './publisher.js';
-import { Backoff } from './backoff.js';
+} from './types.js';
+import { Backoff } from './domain/backoff.js';
 
 export interface KafkaPublisherOptions {
   readonly brokers: readonly string[];

@@ -1,6 +1,6 @@
 import { MAX_ID, MAX_ITEMS_PER_PURCHASE, MAX_QUANTITY, MIN_ID } from '@tillstream/contract';
 import { PURCHASE_ERRORS } from './errors.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from './purchase-id.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from './domain/purchase-id.js';
 
 /*
  * The published GianTigle Supermarkets API (CS6650, spec 1.0.0: one operation, `newPurchase`, and the

@@ -2,11 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodePurchaseEvent, EventHeaders, parseTraceparent } from '@tillstream/contract';
-import { BatchTimeoutError, InFlightLimitError, MicroBatcher } from '../src/batcher.js';
+import { BatchTimeoutError, InFlightLimitError, MicroBatcher } from '../src/domain/batcher.js';
 import { keyIdOf } from '../src/auth.js';
 import { BODY_LIMIT_BYTES } from '../src/http.js';
-import { derivePurchaseId, idempotencyKeyHash } from '../src/purchase-id.js';
-import type { OutgoingMessage } from '../src/publisher.js';
+import { derivePurchaseId, idempotencyKeyHash } from '../src/domain/purchase-id.js';
+import type { OutgoingMessage } from '../src/types.js';
+import { ManualClock } from './support/manual-clock.js';
 import { PURCHASE_PATH, post, startTestApp, type TestApp } from './support/test-app.js';
 
 const body = { items: [{ ItemID: '42', 'numberOfItems:': 3 }] };
@@ -355,7 +356,9 @@ describe('503 with Retry-After', () => {
   test('at the in-flight limit (the real batcher, its send held)', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    const clock = new ManualClock();
     const batcher = new MicroBatcher<OutgoingMessage>({
+      clock,
       maxMessages: 100,
       maxBytes: 1_000_000,
       lingerMs: 1,
@@ -384,6 +387,7 @@ describe('503 with Retry-After', () => {
       assert.equal(refused.headers.get('retry-after'), '2');
       assert.equal(((await refused.json()) as { code: string }).code, 'IN_FLIGHT_LIMIT');
       assert.match(await app.metricsText(), /purchase_rejected_total\{reason="in_flight_limit"[^}]*\} 1/);
+      await clock.advance(1); // the linger: the batch of two goes to the held send
       release();
       for (const response of await Promise.all(first)) assert.equal(response.status, 201);
     } finally {

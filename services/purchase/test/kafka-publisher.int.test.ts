@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createTestTopic, uniqueName, useStack, type TestTopic } from '@tillstream/stack/harness';
 import { partitionOfStore } from '@tillstream/contract';
 import { KafkaPublisher } from '../src/kafka-publisher.js';
-import { PublisherUnavailableError } from '../src/publisher.js';
+import { PublisherUnavailableError } from '../src/types.js';
 import { recordingLogger, type LogLine } from './support/test-app.js';
 import { readTopic } from './support/topic-reader.js';
 

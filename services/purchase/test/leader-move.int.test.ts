@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { partitionForKey } from '@tillstream/contract';
 import { KafkaPublisher } from '../src/kafka-publisher.js';
-import type { OutgoingMessage } from '../src/publisher.js';
+import type { OutgoingMessage } from '../src/types.js';
 import { recordingLogger, type LogLine } from './support/test-app.js';
 import { createLedTopic, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { readTopic } from './support/topic-reader.js';

@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http';
 import { REPO_ROOT } from '@tillstream/stack';
 import { startService, type RunningService } from '@tillstream/stack/harness';
 import { loadPurchaseConfig } from '../src/config.js';
-import { heldBytesOf, toPurchaseMessage } from '../src/purchase-message.js';
+import { heldBytesOf, toPurchaseMessage } from '../src/domain/purchase-message.js';
 import { startPrivateStack, type PrivateStack } from './support/private-stack.js';
 
 /** The purchase container's memory limit and worker count, as docker-compose.yml deploys it. */

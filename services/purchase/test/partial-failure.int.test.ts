@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { partitionForKey } from '@tillstream/contract';
 import { startService, type RunningService } from '@tillstream/stack/harness';
-import { derivePurchaseId } from '../src/purchase-id.js';
+import { derivePurchaseId } from '../src/domain/purchase-id.js';
 import { createLedTopic, startPrivateStack, type PrivateStack } from './support/private-stack.js';
 import { readTopic } from './support/topic-reader.js';
 

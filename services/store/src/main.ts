@@ -20,7 +20,8 @@ import {
 import { describeConfig, loadStoreConfig, type StoreConfig } from './config.js';
 import { QueryCache } from './domain/query-cache.js';
 import { realSchedule } from './domain/schedule.js';
-import { ShardClient, type ShardRepository } from './domain/shard-client.js';
+import { ShardClient } from './domain/shard-client.js';
+import type { ShardRepository } from './types.js';
 import { createStoreQueries } from './domain/store-queries.js';
 import type { ItemCount, StoreCount } from './domain/top-lists.js';
 import { createApp } from './http.js';

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@tillstream/observability';
 import type { CacheResult } from './domain/query-cache.js';
-import type { ShardObserver } from './domain/shard-client.js';
+import type { ShardObserver } from './types.js';
 
 /** The store's metrics, named as the dashboards expect (deploy/grafana). No label carries an id. */
 export function createStoreMetrics(registry: Registry) {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { ShardIdentity } from '@tillstream/contract';
 import type { Logger } from '@tillstream/observability';
-import type { ShardRepository } from './domain/shard-client.js';
+import type { ShardRepository } from './types.js';
 import { TOP_N, toCount, type ItemCount, type StoreCount } from './domain/top-lists.js';
 
 /**

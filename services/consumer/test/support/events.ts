@@ -1,6 +1,6 @@
 // Builders for unit tests: inbound messages as a Kafka client hands them over.
 import { encodePurchaseEvent, type PurchaseEvent } from '@tillstream/contract';
-import type { InboundMessage } from '../../src/batch-plan.js';
+import type { InboundMessage } from '../../src/domain/batch-plan.js';
 
 let counter = 0;
 

@@ -1,4 +1,4 @@
-import type { BatcherClock } from '../../src/batcher.js';
+import type { BatcherClock } from '../../src/domain/batcher.js';
 
 /** A clock that moves only when the test says: timers fire in `advance`, in due order. */
 export class ManualClock implements BatcherClock {

@@ -4,9 +4,9 @@ import { createHttpMetrics, createRegistry, type Logger } from '@tillstream/obse
 import { apiKeyAuthenticator } from '../../src/auth.js';
 import { createPurchaseApp, type PurchaseAppDeps } from '../../src/http.js';
 import { createPurchaseMetrics } from '../../src/metrics.js';
-import type { OutgoingMessage } from '../../src/publisher.js';
-import { purchaseIdGenerator } from '../../src/purchase-id.js';
-import { RecentIdempotencyKeys } from '../../src/recent-keys.js';
+import type { OutgoingMessage } from '../../src/types.js';
+import { purchaseIdGenerator } from '../../src/domain/purchase-id.js';
+import { RecentIdempotencyKeys } from '../../src/domain/recent-keys.js';
 
 export interface LogLine {
   level: string;

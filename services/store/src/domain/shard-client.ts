@@ -4,30 +4,10 @@ import { hedgeDelayMs, type HedgePolicyOptions } from './hedge-policy.js';
 import { hedgedCall, type Target } from './hedged-call.js';
 import { LatencyWindow } from './latency-window.js';
 import type { Schedule } from './schedule.js';
+import type { QueryKind, ShardObserver, ShardRepository } from '../types.js';
 import type { ItemCount, StoreCount } from './top-lists.js';
 
 const DELAY_REFRESH_MS = 100;
-
-/** What the service reads from one shard database (a primary or a replica). */
-export interface ShardRepository {
-  /** The store's top 10 items, in the documented order; empty when it has none. */
-  topItems(storeId: number): Promise<ItemCount[]>;
-  /** This shard's top 10 stores for the item, in the documented order. */
-  topStores(itemId: number): Promise<StoreCount[]>;
-  /** Resolves when the database answers. */
-  ping(): Promise<void>;
-}
-
-export type QueryKind = 'top_items' | 'top_stores';
-
-/** Where a shard client reports what happened; the metrics adapter implements it. */
-export interface ShardObserver {
-  queryDuration(shard: number, query: QueryKind, target: Target, seconds: number): void;
-  hedgeSent(shard: number): void;
-  hedgeWon(shard: number): void;
-  timedOut(shard: number): void;
-  shardUp(shard: number, up: boolean): void;
-}
 
 /** A shard could not answer: it failed, or the deadline passed. */
 export class ShardFailure extends Error {

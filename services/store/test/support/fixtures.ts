@@ -1,7 +1,8 @@
 import type { CacheResult } from '../../src/domain/query-cache.js';
 import { QueryCache } from '../../src/domain/query-cache.js';
 import { realSchedule } from '../../src/domain/schedule.js';
-import { ShardClient, type ShardObserver, type ShardRepository } from '../../src/domain/shard-client.js';
+import { ShardClient } from '../../src/domain/shard-client.js';
+import type { ShardObserver, ShardRepository } from '../../src/types.js';
 import { createStoreQueries } from '../../src/domain/store-queries.js';
 import type { ItemCount, StoreCount } from '../../src/domain/top-lists.js';
 

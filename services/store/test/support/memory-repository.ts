@@ -1,4 +1,4 @@
-import type { ShardRepository } from '../../src/domain/shard-client.js';
+import type { ShardRepository } from '../../src/types.js';
 import { compareItemCounts, compareStoreCounts, TOP_N } from '../../src/domain/top-lists.js';
 
 /** One shard's store_item_totals in memory, answering like the SQL does, counting its queries. */

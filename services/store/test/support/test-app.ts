@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { boundPort, closeServer, listen } from '@tillstream/http-kit';
 import { createHttpMetrics, createLogger, createRegistry, metricsText } from '@tillstream/observability';
-import type { ShardRepository } from '../../src/domain/shard-client.js';
+import type { ShardRepository } from '../../src/types.js';
 import { createApp } from '../../src/http.js';
 import { createStoreMetrics } from '../../src/metrics.js';
 import type { ItemCount, StoreCount } from '../../src/domain/top-lists.js';
