@@ -14,6 +14,22 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /**
+ * The start of every service: parses its config once with `load`, or prints the ConfigError (every bad
+ * variable) on stderr and exits 2. Any other error propagates.
+ */
+export function loadOrExit<T>(load: (env: Env) => T, env: Env = process.env): T {
+  try {
+    return load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/**
  * Parses `env` with `schema` (an object keyed by variable names), maps it with `build` into the
  * service's typed config, hides `secrets` (non-enumerable: never logged, never JSON-serialised) and
  * deep-freezes the result. Empty strings count as unset.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, bool, int, list, loadConfig, redactUrl, urlList, z } from '../src/index.js';
+import { ConfigError, bool, int, list, loadConfig, loadOrExit, redactUrl, urlList, z } from '../src/index.js';
 
 const shape = {
   PORT: int(8080, 0, 65535),
@@ -53,4 +53,32 @@ test('secrets are kept but never enumerated or serialised', () => {
 test('redactUrl hides the password', () => {
   assert.equal(redactUrl('postgres://user:secret@host:5433/db'), 'postgres://user:***@host:5433/db');
   assert.equal(redactUrl('not a url'), '<unparseable url>');
+});
+
+test('loadOrExit: the config, or every problem on stderr and exit 2; other errors propagate', (t) => {
+  const exit = t.mock.method(process, 'exit', (code?: number) => {
+    throw new Error(`exit ${code}`);
+  });
+  const stderr = t.mock.method(console, 'error', () => undefined);
+  assert.deepEqual(
+    loadOrExit((env) => ({ port: env.PORT }), { PORT: '1' }),
+    { port: '1' },
+  );
+  assert.throws(
+    () =>
+      loadOrExit(() => {
+        throw new ConfigError(['PORT: too big', 'MODE: unknown']);
+      }),
+    /exit 2/,
+  );
+  assert.equal(exit.mock.calls[0]?.arguments[0], 2);
+  assert.match(String(stderr.mock.calls[0]?.arguments[0]), /PORT: too big\n {2}- MODE: unknown/);
+  assert.throws(
+    () =>
+      loadOrExit(() => {
+        throw new TypeError('a bug');
+      }),
+    /a bug/,
+  );
+  assert.equal(exit.mock.callCount(), 1);
 });

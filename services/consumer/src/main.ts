@@ -1,4 +1,4 @@
-import { ConfigError, redactUrl } from '@tillstream/config';
+import { loadOrExit, redactUrl } from '@tillstream/config';
 import {
   ShardIdentityError,
   assertTopology,
@@ -20,24 +20,12 @@ import { createShardStore, type PgShardStore } from './repository.js';
 import { startShardProbe } from './shard-probe.js';
 import { createTopicIdReader } from './topic-id.js';
 
-function readConfig(): Readonly<ConsumerConfig> {
-  try {
-    return loadConsumerConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
 /**
  * The composition root: parses the config once, checks the shard map against the shards, then builds
  * the real dependencies (pg shard store, kafkajs consumer and dead-letter producer, clock, timers,
  * metrics) and starts the consumer group. The baseline designs have their own (baselines/main.ts).
  */
-const config = readConfig();
+const config = loadOrExit(loadConsumerConfig);
 const log = createLogger('consumer', config.logLevel);
 log.info(
   { config: { ...config, shards: { ...config.shards, urls: config.shards.urls.map(redactUrl) } } },

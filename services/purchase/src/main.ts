@@ -2,11 +2,12 @@
  * The composition root of the designed system: the purchase service publishing to the partitioned
  * Kafka topic (kafka-publisher.ts). The baseline designs have their own (baselines/main.ts).
  */
+import { loadOrExit } from '@tillstream/config';
 import { loadPurchaseConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
-import { parseConfigOrExit, runPurchaseService } from './service.js';
+import { runPurchaseService } from './service.js';
 
-const config = parseConfigOrExit(loadPurchaseConfig);
+const config = loadOrExit(loadPurchaseConfig);
 await runPurchaseService(config, (config, log, onConnectedChange) => ({
   publisher: new KafkaPublisher({ ...config.kafka, log, onConnectedChange }),
   batch: config.batch,

@@ -6,7 +6,6 @@
  */
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { ConfigError } from '@tillstream/config';
 import { closeServer, listen, runService, type Stop } from '@tillstream/http-kit';
 import {
   createHttpMetrics,
@@ -124,19 +123,6 @@ function withDeadline(work: Promise<void>, deadline: number): Promise<void> {
       },
     );
   });
-}
-
-/** Parses a config once, or exits 2 naming every bad variable. */
-export function parseConfigOrExit<T>(load: (env: NodeJS.ProcessEnv) => T): T {
-  try {
-    return load(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * HTTP app, cluster. Everything else receives what it needs from here.
  */
 import { performance } from 'node:perf_hooks';
-import { ConfigError } from '@tillstream/config';
+import { loadOrExit } from '@tillstream/config';
 import {
   ShardIdentityError,
   createShardIdentityVerifier,
@@ -186,16 +186,7 @@ async function startWorker(config: StoreConfig, log: Logger, identities: ShardId
 }
 
 async function main(): Promise<void> {
-  let config: StoreConfig;
-  try {
-    config = loadStoreConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadOrExit(loadStoreConfig);
   const log = createLogger('store', config.logLevel);
   log.info({ config: describeConfig(config) }, 'starting store service');
   const identities = await checkShardIdentities(config, log);

@@ -3,29 +3,17 @@
  * durable queue into one PostgreSQL (the first of SHARD_URLS), with the same health endpoints,
  * metrics, probe and lifecycle as the designed consumer (../main.ts), which knows nothing of it.
  */
-import { ConfigError, redactUrl } from '@tillstream/config';
+import { loadOrExit, redactUrl } from '@tillstream/config';
 import { runService } from '@tillstream/http-kit';
 import { createLogger, createRegistry } from '@tillstream/observability';
 import { closeHealth, createHealthServer, listenHealth } from '../http.js';
 import { createConsumerMetrics } from '../metrics.js';
 import { startShardProbe } from '../shard-probe.js';
-import { loadRabbitMqBaselineConfig, type RabbitMqBaselineConfig } from './config.js';
+import { loadRabbitMqBaselineConfig } from './config.js';
 import { startRabbitMqConsumer, type RabbitMqConsumer } from './rabbitmq-consumer.js';
 import { createSingleDbWriter } from './single-db-writer.js';
 
-function readConfig(): Readonly<RabbitMqBaselineConfig> {
-  try {
-    return loadRabbitMqBaselineConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-const config = readConfig();
+const config = loadOrExit(loadRabbitMqBaselineConfig);
 const log = createLogger('consumer', config.logLevel);
 log.info(
   {

@@ -6,14 +6,15 @@
  * batch, as many sends at once as the pool has connections or channels), keeping the in-flight limit
  * and the timeout.
  */
+import { loadOrExit } from '@tillstream/config';
 import { loadPurchaseConfig, type PurchaseConfig } from '../config.js';
-import { parseConfigOrExit, runPurchaseService } from '../service.js';
+import { runPurchaseService } from '../service.js';
 import { loadBaselineConfig } from './config.js';
 import { RabbitMqPublisher } from './rabbitmq.js';
 import { SyncDbPublisher } from './sync-db.js';
 
-const config = parseConfigOrExit(loadPurchaseConfig);
-const baseline = parseConfigOrExit(loadBaselineConfig);
+const config = loadOrExit(loadPurchaseConfig);
+const baseline = loadOrExit(loadBaselineConfig);
 
 const oneAtATime = (concurrency: number): PurchaseConfig['batch'] => ({
   maxMessages: 1,
