@@ -159,6 +159,7 @@ async function main(): Promise<number> {
           clients,
           repoRoot: REPO_ROOT,
           label: `r${repetition}`,
+          stackDir,
           reproduce: {
             target: 'make compare',
             baseline,

@@ -30,6 +30,7 @@ async function main(): Promise<number> {
       const { summary, dir } = await executeRun({
         config,
         targets: session.targets,
+        ...(session.stackDir ? { stackDir: session.stackDir } : {}),
         scenario: config.scenario,
         clients,
         repoRoot: REPO_ROOT,

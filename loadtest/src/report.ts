@@ -4,6 +4,7 @@
  * `npm run report -w loadtest` (make experiment runs it after the runs). REPORT_SCENARIO picks the
  * scenario plotted (default: the scenario of the most recent run that is not a demo).
  */
+import { formatCpuBreakdown } from './summary-table.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chaosSection, loadChaosRuns } from './chaos-table.js';
@@ -58,16 +59,28 @@ export function plottedScenario(
 const n = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** Where each run's stack CPU went, by component (runs that recorded it). */
+export function cpuSection(runs: readonly RecordedRun[]): string[] {
+  const measured = runs.filter((r) => r.summary.cpu);
+  if (measured.length === 0) return [];
+  return [
+    'Stack CPU per acknowledged purchase by component (ms, from /proc, just before the load to after the checks; the load client is `runner CPU`):',
+    '',
+    ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatCpuBreakdown(r.summary.cpu!)}`),
+    '',
+  ];
+}
+
 export function tableRow(run: RecordedRun): string {
   const { summary: s } = run;
   const l = s.load.latency;
   const ok = s.invariantsHold ? '✔' : '✘';
-  return `| [${s.scenario}](${run.dir}/) | ${s.clients} | ${n(s.load.purchases.ok)} | ${n(s.load.purchases.failed)} | ${n(s.load.attempts.retries)} | ${n(s.load.wallMs / 1000, 1)} | **${n(s.load.throughputPerSecond)}** | ${n(l.meanMs, 1)} | ${n(l.medianMs, 1)} | ${n(l.p95Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 0)} | ${n(s.load.runnerCpu.coresUsed, 2)} | ${n(s.lag.max)} | ${s.drain ? n(s.drain.drainMs / 1000, 1) : '–'} | ${ok} | \`${s.commit.slice(0, 8)}\`${s.commitDirty ? '+' : ''} |`;
+  return `| [${s.scenario}](${run.dir}/) | ${s.clients} | ${n(s.load.purchases.ok)} | ${n(s.load.purchases.failed)} | ${n(s.load.attempts.retries)} | ${n(s.load.wallMs / 1000, 1)} | **${n(s.load.throughputPerSecond)}** | ${n(l.meanMs, 1)} | ${n(l.medianMs, 1)} | ${n(l.p95Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 0)} | ${n(s.load.runnerCpu.coresUsed, 2)} | ${s.cpu ? n(s.cpu.stack.msPerPurchase, 3) : '–'} | ${n(s.lag.max)} | ${s.drain ? n(s.drain.drainMs / 1000, 1) : '–'} | ${ok} | \`${s.commit.slice(0, 8)}\`${s.commitDirty ? '+' : ''} |`;
 }
 
 const TABLE_HEAD = [
-  '| run | clients | purchases | failed | retries | wall (s) | purchases/s | mean (ms) | median | p95 | p99 | max | runner CPU (cores) | peak lag | drained in (s) | invariants | commit |',
-  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
+  '| run | clients | purchases | failed | retries | wall (s) | purchases/s | mean (ms) | median | p95 | p99 | max | runner CPU (cores) | stack CPU (ms/purchase) | peak lag | drained in (s) | invariants | commit |',
+  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
 ].join('\n');
 
 /** A short reading of the plotted runs, from their numbers. */
@@ -236,6 +249,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
     TABLE_HEAD,
     ...all.map(tableRow),
     '',
+    ...cpuSection(all),
   );
   parts.push(...chaosSection(loadChaosRuns(resultsDir)));
   const runDirs = new Set(all.map((r) => r.dir));

@@ -2,6 +2,7 @@
  * A run's record under results/<date>-<scenario>-<clients>/: summary.json (numbers, config, command,
  * commit, machine), requests.csv[.gz] (every attempt) and lag.csv (consumer lag over the run).
  */
+import type { CpuBreakdown } from './component-cpu.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +51,11 @@ export interface RunSummary {
   readonly files: { readonly records: string; readonly lag: string };
   /** Both invariants of a published run: zero failed purchases after retries, ledger == shards. */
   readonly invariantsHold: boolean;
+  /**
+   * CPU of each stack component from just before the load to after the checks (a native stack only;
+   * absent in older records and for compose or Kubernetes targets). The load client's is `load.runnerCpu`.
+   */
+  readonly cpu?: CpuBreakdown;
 }
 
 export function machineInfo(): MachineInfo {

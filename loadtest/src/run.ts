@@ -2,6 +2,7 @@
  * One recorded run: load (with live progress and lag sampling), drain, verification, files under
  * results/. Shared by the CLI, the demo and the experiment.
  */
+import { cpuBreakdown, sampleStack } from './component-cpu.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { changedSettings, type LoadConfig } from './config.js';
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
     /** Variables the target itself takes (e.g. MODES), placed first. */
     readonly extra?: Readonly<Record<string, string>>;
   };
+  /** The native stack's STACK_DIR, whose processes' CPU the run records by component. */
+  readonly stackDir?: string;
   /** Appended to the run directory's name (e.g. `r2` for a repetition). */
   readonly label?: string;
   /** Ends the load early: each client finishes the purchase it is sending and starts no other. */
@@ -91,6 +94,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
     const progress = startProgress(() => run.snapshot(), options.out ?? process.stdout, {
       plainIntervalMs: config.progressIntervalMs,
     });
+    const cpuBefore = options.stackDir ? sampleStack(options.stackDir) : undefined;
     const load = await run.run();
     progress.stop();
     const recordsFile = await recorder.finish(config.gzipAboveBytes);
@@ -117,6 +121,8 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
         ...(targets.storeUrl ? { storeApiUrl: targets.storeUrl } : {}),
       });
     }
+    const cpuAfter = options.stackDir ? sampleStack(options.stackDir) : undefined;
+    const cpu = cpuBefore && cpuAfter ? cpuBreakdown(cpuBefore, cpuAfter, load.purchases.ok) : undefined;
     const lag = (await lagSampler?.stop()) ?? [];
     const { reproduce } = options;
     const summary: RunSummary = {
@@ -148,6 +154,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       },
       files: { records: path.basename(recordsFile), lag: 'lag.csv' },
       invariantsHold: load.purchases.failed === 0 && (verify?.ok ?? false) && (drain?.drained ?? false),
+      ...(cpu ? { cpu } : {}),
     };
     writeRunFiles(dir, summary, lag);
     return { summary, dir };

@@ -17,6 +17,11 @@ const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
 export interface StackSession {
   readonly targets: Targets;
   readonly startedStack: boolean;
+  /**
+   * The stack's STACK_DIR when every service is the stack's own (its processes are in state.json), so
+   * a run can record CPU by component; undefined when this session started services itself.
+   */
+  readonly stackDir?: string;
   /** Stops services started here; stops the stack when this session started it and keep is false. */
   close(keep: boolean): Promise<void>;
 }
@@ -92,6 +97,7 @@ export async function openStackSession(
   return {
     targets: resolveTargets(config, view),
     startedStack,
+    ...(own.length === 0 ? { stackDir } : {}),
     async close(keep) {
       await Promise.all(own.map((s) => s.stop()));
       if (startedStack && !keep) {

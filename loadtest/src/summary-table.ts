@@ -1,4 +1,5 @@
 /** The human summary of a run, printed by the CLI, the demo and the experiment. */
+import type { CpuBreakdown } from './component-cpu.js';
 import path from 'node:path';
 import type { RunSummary } from './results.js';
 import type { CheckResult } from './verify.js';
@@ -36,6 +37,7 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
       `${load.runnerCpu.coresUsed.toFixed(2)} cores (user ${(load.runnerCpu.userMs / 1000).toFixed(1)} s, system ${(load.runnerCpu.systemMs / 1000).toFixed(1)} s)`,
     ],
   ];
+  if (summary.cpu) rows.push(['stack CPU', formatCpuBreakdown(summary.cpu)]);
   if (drain) {
     rows.push([
       'consumer lag',
@@ -56,4 +58,13 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
   rows.push(['results', relative.startsWith('..') || relative === '' ? dir : relative]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/** `1.042 ms/purchase: purchase 0.412, kafka-1 0.101, …` — components by cost, largest first. */
+export function formatCpuBreakdown(cpu: CpuBreakdown): string {
+  const parts = Object.entries(cpu.components)
+    .filter(([, c]) => c.cpuSeconds > 0)
+    .sort(([, a], [, b]) => b.cpuSeconds - a.cpuSeconds)
+    .map(([name, c]) => `${name} ${c.msPerPurchase.toFixed(3)}${c.replaced ? ' (replaced)' : ''}`);
+  return `${cpu.stack.msPerPurchase.toFixed(3)} ms/purchase: ${parts.join(', ')}`;
 }

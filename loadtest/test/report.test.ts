@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import {
+  cpuSection,
   describeRecord,
   generateReport,
   latestRuns,
   loadRuns,
   reading,
   scenarioCommand,
+  tableRow,
   type RecordedRun,
 } from '../src/report.js';
 
@@ -107,4 +109,26 @@ test("a scenario's command names every plotted client count", () => {
   const run = (clients: number) =>
     ({ summary: { clients, command: `CLIENTS=${clients} SCENARIO=pph60 make experiment` } }) as RecordedRun;
   assert.equal(scenarioCommand([run(256), run(512)]), 'CLIENTS=256,512 SCENARIO=pph60 make experiment');
+});
+
+test('a run that recorded CPU by component shows its stack CPU per purchase and where it went', () => {
+  const base = JSON.parse(
+    readFileSync(path.join(dir, '2026-01-02-full-512', 'summary.json'), 'utf8'),
+  ) as object;
+  const cpu = {
+    stack: { cpuSeconds: 1.5, msPerPurchase: 0.75 },
+    components: {
+      purchase: { cpuSeconds: 1, msPerPurchase: 0.5 },
+      'kafka-1': { cpuSeconds: 0.5, msPerPurchase: 0.25 },
+    },
+  };
+  const withCpu = { dir: 'with', summary: { ...base, cpu } } as unknown as RecordedRun;
+  const without = { dir: 'without', summary: base } as unknown as RecordedRun;
+  assert.match(tableRow(withCpu), /\| 0\.20 \| 0\.750 \| 1,024 \|/);
+  assert.match(tableRow(without), /\| 0\.20 \| – \| 1,024 \|/);
+  assert.deepEqual(cpuSection([without]), []);
+  assert.match(
+    cpuSection([withCpu, without]).join('\n'),
+    /- \[with\]\(with\/\): 0\.750 ms\/purchase: purchase 0\.500, kafka-1 0\.250\n/,
+  );
 });
