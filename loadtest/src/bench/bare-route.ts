@@ -25,9 +25,13 @@ if (cluster.isPrimary && workers > 1) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.post('/purchase/:storeID/customer/:custID/date/:date', express.json({ limit: 64 * 1024 }), (_req, res) => {
-    res.status(201).json({ message: 'purchase recorded', purchaseId: randomUUID() });
-  });
+  app.post(
+    '/purchase/:storeID/customer/:custID/date/:date',
+    express.json({ limit: 64 * 1024 }),
+    (_req, res) => {
+      res.status(201).json({ message: 'purchase recorded', purchaseId: randomUUID() });
+    },
+  );
   app.get('/readyz', (_req, res) => {
     res.json({ status: 'ready' });
   });

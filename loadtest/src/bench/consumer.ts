@@ -67,7 +67,11 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 /** Pre-fills the topic; returns the producer's own rate (messages/s) as a side figure. */
-async function prefill(topic: TestTopic, events: readonly PurchaseEvent[], partitions: number): Promise<number> {
+async function prefill(
+  topic: TestTopic,
+  events: readonly PurchaseEvent[],
+  partitions: number,
+): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench', brokers: topic.brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -249,7 +253,9 @@ async function main(): Promise<number> {
     const rawWithTotals = await rawInsert(likeShard.urls[0]!, events, batchSize, concurrency, true);
     let ingest: { source: string; purchasesPerSecond: number; errors: number };
     if (existsSync(path.join(REPO_ROOT, 'services/purchase/dist/main.js'))) {
-      progress(`purchase service ingest: ${settings.ingestRequests} requests, ${settings.ingestClients} clients`);
+      progress(
+        `purchase service ingest: ${settings.ingestRequests} requests, ${settings.ingestClients} clients`,
+      );
       ingest = { source: 'purchase service HTTP API', ...(await purchaseIngest(ingestTopic, settings)) };
     } else {
       ingest = {

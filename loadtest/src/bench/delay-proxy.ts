@@ -73,7 +73,8 @@ export async function startDelayProxy(
   return {
     port: address.port,
     clientSent(text) {
-      if (!recordClientBytes) throw new Error('clientSent needs startDelayProxy(…, { recordClientBytes: true })');
+      if (!recordClientBytes)
+        throw new Error('clientSent needs startDelayProxy(…, { recordClientBytes: true })');
       return sent.includes(text);
     },
     holdReplies() {

@@ -65,7 +65,10 @@ export function sumMetric(text: string, name: string, labelFilter = ''): number 
  * between the first readings that reached them, per second. `marks` are [ms, value] readings in time
  * order; undefined until both thresholds were reached at different times.
  */
-export function sustainedRate(marks: readonly (readonly [number, number])[], total: number): number | undefined {
+export function sustainedRate(
+  marks: readonly (readonly [number, number])[],
+  total: number,
+): number | undefined {
   const at = (fraction: number) => marks.find(([, value]) => value >= total * fraction);
   const low = at(0.1);
   const high = at(0.9);
@@ -150,7 +153,9 @@ export function purchaseFigures(result: HttpLoadResult, name = 'POST /purchase')
     loadGeneratorCpuPercent: rounded((result.loadGeneratorCpuSeconds / result.seconds) * 100, 2),
     cpuMsPerRequest: {
       'load generator': perRequest(result.loadGeneratorCpuSeconds),
-      ...Object.fromEntries(Object.entries(result.cpuSeconds).map(([n, seconds]) => [n, perRequest(seconds)])),
+      ...Object.fromEntries(
+        Object.entries(result.cpuSeconds).map(([n, seconds]) => [n, perRequest(seconds)]),
+      ),
     },
   };
 }

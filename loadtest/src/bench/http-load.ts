@@ -86,7 +86,9 @@ function cpuUsed(
   before: Readonly<Record<string, number>>,
   after: Readonly<Record<string, number>>,
 ): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - (before[name] ?? 0)]));
+  return Object.fromEntries(
+    Object.entries(after).map(([name, value]) => [name, value - (before[name] ?? 0)]),
+  );
 }
 
 export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult> {

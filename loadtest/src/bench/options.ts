@@ -122,7 +122,9 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
   });
   const replica = values.replica;
   if (replica !== 'streaming' && replica !== 'connection' && replica !== 'none')
-    throw new ConfigError([`--replica must be streaming, connection or none, got ${JSON.stringify(replica)}`]);
+    throw new ConfigError([
+      `--replica must be streaming, connection or none, got ${JSON.stringify(replica)}`,
+    ]);
   const priority = Number(values['read-priority']);
   if (!Number.isInteger(priority) || priority < -20 || priority > 19)
     throw new ConfigError([`--read-priority must be an integer in -20…19, got ${values['read-priority']}`]);

@@ -94,7 +94,8 @@ type Results = {
   purchase: PurchaseLoadFigures & { exitCode?: number | null; eventsOnTopic?: number };
 };
 
-const cpuTotal = (r: PurchaseLoadFigures) => Object.values(r.cpuMsPerRequest).reduce((sum, ms) => sum + ms, 0);
+const cpuTotal = (r: PurchaseLoadFigures) =>
+  Object.values(r.cpuMsPerRequest).reduce((sum, ms) => sum + ms, 0);
 
 async function main(): Promise<number> {
   const options = purchaseBenchOptions(process.argv.slice(2), os.availableParallelism());
@@ -129,9 +130,13 @@ async function main(): Promise<number> {
   let results: Results;
   try {
     progress(`(a) bare express route, ${workers} workers, ${connections} connections …`);
-    const baseline = await startTarget('baseline', fileURLToPath(new URL('./bare-route.js', import.meta.url)), {
-      WORKERS: String(workers),
-    });
+    const baseline = await startTarget(
+      'baseline',
+      fileURLToPath(new URL('./bare-route.js', import.meta.url)),
+      {
+        WORKERS: String(workers),
+      },
+    );
     let baselineFigures: PurchaseLoadFigures;
     try {
       baselineFigures = purchaseFigures(await load(baseline.url, cpuOf(baseline)));

@@ -43,7 +43,11 @@ export async function queryOnce<Row extends pg.QueryResultRow>(
 }
 
 /** Starts a hot-standby replica of the server behind `primaryUrl` on `port`; resolves once it accepts reads. */
-export async function startReplica(primaryUrl: string, port: number, log: (line: string) => void): Promise<Replica> {
+export async function startReplica(
+  primaryUrl: string,
+  port: number,
+  log: (line: string) => void,
+): Promise<Replica> {
   const primary = new URL(primaryUrl);
   const bin = findPostgresBin(loadStackSettings());
   const user = serverUser() ?? {};

@@ -183,7 +183,9 @@ class StoreBench {
           }),
         )
       : [];
-    const primaries = databaseUrls.map((url, i) => (phase.tail ? withServer(url, { port: proxies[i]!.port }) : url));
+    const primaries = databaseUrls.map((url, i) =>
+      phase.tail ? withServer(url, { port: proxies[i]!.port }) : url,
+    );
     const store = await startService('store', {
       LOG_LEVEL: 'warn',
       SHARD_URLS: primaries.join(','),
@@ -326,7 +328,9 @@ function renderReadme(r: StoreRecord): string {
     const ratio = s?.p99Ms && t?.p99Ms ? (t.p99Ms / s.p99Ms).toFixed(2) : '–';
     const c = p.store.cache as Record<'hit' | 'miss' | 'coalesced', number>;
     const hitRatio =
-      c.hit + c.miss + c.coalesced > 0 ? ((c.hit + c.coalesced) / (c.hit + c.miss + c.coalesced)).toFixed(2) : '–';
+      c.hit + c.miss + c.coalesced > 0
+        ? ((c.hit + c.coalesced) / (c.hit + c.miss + c.coalesced)).toFixed(2)
+        : '–';
     const writes = p.purchase ? `${p.purchase.latency['POST /purchase']?.perSecond ?? 0}/s` : 'none';
     const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)} %`);
     const v = (x: number | null | undefined) => x ?? '–';

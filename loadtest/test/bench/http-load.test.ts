@@ -60,7 +60,10 @@ test('httpLoad with a request count: every answer timed and counted under its na
     assert.equal(bodies, 20);
     assert.equal(result.samples.get('GET /missing')?.length, 10);
     assert.equal(result.samples.get('POST /purchase')?.length, 20);
-    assert.deepEqual(Object.fromEntries(result.statuses), { 'GET /missing 404': 10, 'POST /purchase 201': 20 });
+    assert.deepEqual(Object.fromEntries(result.statuses), {
+      'GET /missing 404': 10,
+      'POST /purchase 201': 20,
+    });
     assert.ok(result.seconds > 0);
     assert.ok(result.loadGeneratorCpuSeconds >= 0);
     assert.deepEqual(result.cpuSeconds, { other: 0 });

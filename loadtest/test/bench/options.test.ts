@@ -89,7 +89,7 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.equal(options.note, 'a busy machine');
 
   assert.throws(() => storeBenchOptions(['--replica', 'logical']), ConfigError);
-  assert.throws(() => storeBenchOptions(['--read-priority', '-21']), ConfigError);
+  assert.throws(() => storeBenchOptions(['--read-priority=-21']), ConfigError);
   assert.throws(() => storeBenchOptions(['--readers', 'many']), ConfigError);
 });
 

@@ -29,7 +29,14 @@ test('randomPurchase: every id and quantity in its range, 1…maxItems distinct 
 });
 
 test('randomPurchase: the same seed draws the same purchases', () => {
-  const ranges = { stores: 1000, customers: 1000, maxItemId: 100, maxItems: 5, maxQuantity: 10, date: '20210101' };
+  const ranges = {
+    stores: 1000,
+    customers: 1000,
+    maxItemId: 100,
+    maxItems: 5,
+    maxQuantity: 10,
+    date: '20210101',
+  };
   const draw = () => {
     const random = prng(42);
     return Array.from({ length: 20 }, () => randomPurchase(random, ranges));
@@ -37,7 +44,7 @@ test('randomPurchase: the same seed draws the same purchases', () => {
   assert.deepEqual(draw(), draw());
 });
 
-test('purchaseRequest: the API path and the course clients\' body', () => {
+test("purchaseRequest: the API path and the course clients' body", () => {
   const request = purchaseRequest({
     storeId: 3,
     customerId: 44,

@@ -6,7 +6,11 @@ test('benchCommand: the script relative to the repository, arguments quoted only
   const script = 'file:///repo/loadtest/dist/bench/store-latency.js';
   assert.equal(benchCommand(script, [], '/repo'), 'node loadtest/dist/bench/store-latency.js');
   assert.equal(
-    benchCommand(script, ['--readers', '2', '--read-priority=-10', '--out', 'results/bench/store-paced-200'], '/repo'),
+    benchCommand(
+      script,
+      ['--readers', '2', '--read-priority=-10', '--out', 'results/bench/store-paced-200'],
+      '/repo',
+    ),
     'node loadtest/dist/bench/store-latency.js --readers 2 --read-priority=-10 --out results/bench/store-paced-200',
   );
   assert.equal(
