@@ -66,9 +66,9 @@ env: ## .env for docker compose: from .env.example when absent, with a generated
 	bash deploy/compose/env.sh
 
 bench: build ## Benchmarks: purchase vs bare express, consumer drain vs raw insert, store read latency → results/bench/
-	node services/purchase/bench/bench.mjs
-	node services/consumer/bench/bench-consumer.mjs
-	node services/store/bench/store-latency.mjs
+	node loadtest/dist/bench/purchase.js
+	node loadtest/dist/bench/consumer.js
+	node loadtest/dist/bench/store-latency.js
 
 # --- Kubernetes on this machine (deploy/k8s-local, as root): one node built from the Go module proxy ---
 .PHONY: k8s-up k8s-down k8s-test

@@ -48,8 +48,13 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** An ascending copy of `samples`, for `percentile`. */
+export function ascending(samples: ArrayLike<number>): Float64Array {
+  return Float64Array.from(samples).sort();
+}
+
 export function summarize(samples: ArrayLike<number>): LatencySummary {
-  const sorted = Float64Array.from(samples).sort();
+  const sorted = ascending(samples);
   let sum = 0;
   for (const value of sorted) sum += value;
   const n = sorted.length;

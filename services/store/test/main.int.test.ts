@@ -3,6 +3,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { shardOfStore } from '@tillstream/contract';
+import { startDelayProxy } from '@tillstream/loadtest/bench/delay-proxy';
 import {
   createTestShards,
   startService,
@@ -11,7 +12,6 @@ import {
   type TestShards,
 } from '@tillstream/stack/harness';
 import { openApiDocument } from '../src/openapi.js';
-import { startDelayProxy } from './support/delay-proxy.js';
 import { openApiValidator } from './support/openapi-validator.js';
 import { groundTruth, randomPurchases, writePurchases, type Purchase } from './support/seed.js';
 
@@ -175,7 +175,9 @@ describe('store service on real shards (built dist/main.js)', () => {
 
   it('SIGTERM: finishes the request in flight, then exits 0', async () => {
     const upstream = new URL(shards.urls[0]!);
-    const proxy = await startDelayProxy({ host: upstream.hostname, port: Number(upstream.port) }, () => 300);
+    const proxy = await startDelayProxy({ host: upstream.hostname, port: Number(upstream.port) }, () => 300, {
+      recordClientBytes: true,
+    });
     const slowPrimary = new URL(shards.urls[0]!);
     slowPrimary.port = String(proxy.port);
     const stopping = await startService('store', {

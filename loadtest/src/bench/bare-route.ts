@@ -1,6 +1,10 @@
-// Target (a) of the purchase benchmark: a bare express 5 route on the same path, with the same JSON
-// body parser and the same number of node:cluster workers, answering 201 at once. It measures what
-// HTTP + express cost on this machine, so the purchase service's result can be read as a ratio.
+/**
+ * The purchase benchmark's calibrator, target (a): a bare express 5 route on the purchase path, with
+ * the same JSON body parser and the same number of node:cluster workers as the purchase service,
+ * answering 201 at once. It measures what HTTP + express cost on this machine, so the purchase
+ * service's result can be read as a ratio. Run as `node loadtest/dist/bench/bare-route.js` with
+ * WORKERS, PORT and HOST.
+ */
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import express from 'express';

@@ -1,0 +1,176 @@
+/**
+ * The options of the three benchmarks, parsed and checked before anything starts: command-line flags
+ * for the purchase and store benchmarks, BENCH_* environment variables for the consumer benchmark. A
+ * value that is not a number in range is a ConfigError naming it.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@tillstream/config';
+import { REPO_ROOT } from '../paths.js';
+
+/** `value` as a number of at least `min` (an integer unless `fractional`), or a ConfigError naming `name`. */
+export function numberOption(name: string, value: string, min: number, fractional = false): number {
+  const number = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(number) || number < min || (!fractional && !Number.isInteger(number)))
+    throw new ConfigError([
+      `${name} must be ${fractional ? 'a number' : 'an integer'} ≥ ${min}, got ${JSON.stringify(value)}`,
+    ]);
+  return number;
+}
+
+export interface PurchaseBenchOptions {
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  readonly workers: number;
+  readonly partitions: number;
+  readonly out: string;
+}
+
+export function purchaseBenchOptions(argv: readonly string[], defaultWorkers: number): PurchaseBenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      connections: { type: 'string', default: '256' },
+      warmup: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '20' },
+      workers: { type: 'string', default: String(defaultWorkers) },
+      partitions: { type: 'string', default: '12' },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'results', 'bench', 'purchase') },
+    },
+  });
+  return {
+    connections: numberOption('--connections', values.connections, 1),
+    warmupSeconds: numberOption('--warmup', values.warmup, 0, true),
+    durationSeconds: numberOption('--duration', values.duration, 0, true),
+    workers: numberOption('--workers', values.workers, 1),
+    partitions: numberOption('--partitions', values.partitions, 1),
+    out: path.resolve(values.out),
+  };
+}
+
+export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.js [options]
+  --duration-s 15 --warmup-s 3       measured / unrecorded seconds per phase
+  --readers 100 --writers 256        concurrent store readers / purchase writers
+  --reader-rate 0                    requests/s per reader, paced with latency counted from when a request
+                                     was due (coordinated omission corrected); 0: closed loop, each reader
+                                     sends its next request when the last one answers
+  --read-priority=0                  nice value for the read path: the readers (this process's main thread),
+                                     the store service, its PostgreSQL backends and the scheduling probe;
+                                     e.g. --read-priority=-10 stands in for the read tier having cores of its own (root)
+  --store-workers 2                  STORE_WORKERS of the store under test
+  --stores 2000 --items 1000 --items-per-store 40   pre-filled aggregates (a fresh bench database per shard)
+  --cache-ttl-ms 500                 STORE_CACHE_TTL_MS
+  --replica streaming|connection|none  replicas for the hedged phases: a pg_basebackup hot standby of every
+                                     shard server, or a second pool to the same database, or no hedged phases
+  --tail-fraction 0.05 --tail-delay-ms 20   injected tail on the primaries for the tail phases; --no-tail skips them
+  --purchase-url http://127.0.0.1:8080  the running purchase service (bearer key: PURCHASE_API_KEY, else the stack's);
+                                     --no-purchase-load, or an unreachable one, loads only the store path
+  --out results/bench/store
+  --note "…"                         a sentence printed in the results README (e.g. how busy the machine was)`;
+
+/** The flags as given (strings, recorded as the record's settings) and their values. */
+export interface StoreBenchOptions {
+  readonly flags: Readonly<Record<string, string | boolean>>;
+  readonly help: boolean;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly readers: number;
+  readonly readerRate: number;
+  readonly readPriority: number;
+  readonly writers: number;
+  readonly storeWorkers: number;
+  readonly stores: number;
+  readonly items: number;
+  readonly itemsPerStore: number;
+  readonly cacheTtlMs: number;
+  readonly replica: 'streaming' | 'connection' | 'none';
+  readonly tailFraction: number;
+  readonly tailDelayMs: number;
+  readonly tail: boolean;
+  readonly purchaseUrl: string;
+  readonly purchaseLoad: boolean;
+  readonly out: string;
+  readonly note: string;
+}
+
+export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'duration-s': { type: 'string', default: '15' },
+      'warmup-s': { type: 'string', default: '3' },
+      readers: { type: 'string', default: '100' },
+      'reader-rate': { type: 'string', default: '0' },
+      'read-priority': { type: 'string', default: '0' },
+      writers: { type: 'string', default: '256' },
+      'store-workers': { type: 'string', default: '2' },
+      stores: { type: 'string', default: '2000' },
+      items: { type: 'string', default: '1000' },
+      'items-per-store': { type: 'string', default: '40' },
+      'cache-ttl-ms': { type: 'string', default: '500' },
+      replica: { type: 'string', default: 'streaming' },
+      'tail-fraction': { type: 'string', default: '0.05' },
+      'tail-delay-ms': { type: 'string', default: '20' },
+      'no-tail': { type: 'boolean', default: false },
+      'purchase-url': { type: 'string', default: 'http://127.0.0.1:8080' },
+      'no-purchase-load': { type: 'boolean', default: false },
+      out: { type: 'string', default: path.join(REPO_ROOT, 'results', 'bench', 'store') },
+      note: { type: 'string', default: '' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const replica = values.replica;
+  if (replica !== 'streaming' && replica !== 'connection' && replica !== 'none')
+    throw new ConfigError([
+      `--replica must be streaming, connection or none, got ${JSON.stringify(replica)}`,
+    ]);
+  const priority = Number(values['read-priority']);
+  if (!Number.isInteger(priority) || priority < -20 || priority > 19)
+    throw new ConfigError([`--read-priority must be an integer in -20…19, got ${values['read-priority']}`]);
+  return {
+    flags: values,
+    help: values.help,
+    durationMs: numberOption('--duration-s', values['duration-s'], 0, true) * 1000,
+    warmupMs: numberOption('--warmup-s', values['warmup-s'], 0, true) * 1000,
+    readers: numberOption('--readers', values.readers, 1),
+    readerRate: numberOption('--reader-rate', values['reader-rate'], 0, true),
+    readPriority: priority,
+    writers: numberOption('--writers', values.writers, 1),
+    storeWorkers: numberOption('--store-workers', values['store-workers'], 1),
+    stores: numberOption('--stores', values.stores, 1),
+    items: numberOption('--items', values.items, 1),
+    itemsPerStore: numberOption('--items-per-store', values['items-per-store'], 1),
+    cacheTtlMs: numberOption('--cache-ttl-ms', values['cache-ttl-ms'], 0),
+    replica,
+    tailFraction: numberOption('--tail-fraction', values['tail-fraction'], 0, true),
+    tailDelayMs: numberOption('--tail-delay-ms', values['tail-delay-ms'], 0, true),
+    tail: !values['no-tail'],
+    purchaseUrl: values['purchase-url'],
+    purchaseLoad: !values['no-purchase-load'],
+    out: path.resolve(values.out),
+    note: values.note,
+  };
+}
+
+export interface ConsumerBenchSettings {
+  /** Purchases pre-filled into the topic and drained. */
+  readonly events: number;
+  readonly partitions: number;
+  /** Partitions consumed concurrently, pool size, and the raw insert's connections. */
+  readonly concurrency: number;
+  /** Requests of the ingest measurement, and its concurrent clients. */
+  readonly ingestRequests: number;
+  readonly ingestClients: number;
+}
+
+export function consumerBenchSettings(env: NodeJS.ProcessEnv): ConsumerBenchSettings {
+  const setting = (name: string, fallback: number) => numberOption(name, env[name] ?? String(fallback), 1);
+  return {
+    events: setting('BENCH_EVENTS', 30_000),
+    partitions: setting('BENCH_PARTITIONS', 12),
+    concurrency: setting('BENCH_CONCURRENCY', 4),
+    ingestRequests: setting('BENCH_INGEST_REQUESTS', 10_000),
+    ingestClients: setting('BENCH_INGEST_CLIENTS', 64),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Random purchases for the component benchmarks, drawn from ranges (unlike the load runner's
+ * per-store sequences in ../workload.ts, whose path and body format they share): the purchase
+ * benchmark's request bodies, the store benchmark's purchase writers and the consumer benchmark's
+ * events all come from `randomPurchase`.
+ */
+import { purchaseBody, purchasePath, type Purchase, type PurchaseItem } from '../workload.js';
+import type { BenchRequest } from './http-load.js';
+
+export interface PurchaseRanges {
+  /** Store ids are drawn from 1 … stores. */
+  readonly stores: number;
+  /** Customer ids are drawn from 1 … customers. */
+  readonly customers: number;
+  /** Item ids are drawn from 1 … maxItemId. */
+  readonly maxItemId: number;
+  /** 1 … maxItems distinct items per purchase. */
+  readonly maxItems: number;
+  /** Each item's quantity is drawn from 1 … maxQuantity. */
+  readonly maxQuantity: number;
+  /** yyyyMMdd. */
+  readonly date: string;
+}
+
+/** One purchase drawn from `ranges` with `random` (floats in [0, 1)). */
+export function randomPurchase(random: () => number, ranges: PurchaseRanges): Purchase {
+  const int = (max: number) => 1 + Math.floor(random() * max);
+  const count = Math.min(int(ranges.maxItems), ranges.maxItemId);
+  const items = new Map<number, number>();
+  while (items.size < count) items.set(int(ranges.maxItemId), int(ranges.maxQuantity));
+  return {
+    storeId: int(ranges.stores),
+    customerId: int(ranges.customers),
+    date: ranges.date,
+    items: [...items].map(([itemId, quantity]): PurchaseItem => ({ itemId, quantity })),
+  };
+}
+
+/** The API request that sends `purchase`, as the course's clients send it. */
+export function purchaseRequest(purchase: Purchase): BenchRequest {
+  return {
+    name: 'POST /purchase',
+    method: 'POST',
+    path: purchasePath(purchase),
+    body: purchaseBody(purchase),
+  };
+}
