@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM := npm --silent
 STACK := node stack/dist/cli.js
 
-.PHONY: help prerequisites prerequisites-demo prerequisites-test prerequisites-k8s fresh-check install build up down status clean demo test test-unit test-int test-e2e test-containers bench experiment compare chaos k6 images compose-up compose-down compose-test
+.PHONY: help prerequisites prerequisites-demo prerequisites-test prerequisites-k8s fresh-check install build up down status clean demo test test-unit test-int test-e2e test-containers bench experiment compare profile chaos k6 images compose-up compose-down compose-test
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ experiment: build ## Full CS6650 profile at CLIENTS=256,512,1024 → results/<da
 
 compare: build ## Baselines: MODES=kafka-sharded,sync-db,rabbitmq × CLIENTS × REPETITIONS (3), each mode on its own stack → results/compare/
 	node loadtest/dist/compare.js
+
+profile: build ## Where the CPU goes: one run (CLIENTS=512) on a private stack under --cpu-prof → results/profile/
+	node loadtest/dist/profile.js
 
 chaos: build ## Fault tolerance under load on private stacks (SCENARIOS=kill,netcut,shard,skew,slow) → results/chaos/
 	node chaos/dist/cli.js

@@ -153,6 +153,8 @@ const RECORD_DIRECTORIES: Readonly<Record<string, string>> = {
   compose: '`make compose-test`, docker-compose.yml under load and container kills, beside the native stack',
   k8s: '`make k8s-test`, the local overlay on a single-node Kubernetes cluster, under pod kills and a rolling restart',
   'fresh-check': "`make fresh-check`, the README's two commands in a clean Debian container",
+  profile:
+    "`make profile`, where the CPU goes: CPU by component and each service's V8 profile by package and function",
 };
 
 /** One line for a directory beside the runs: what produced it, and links to its documents. */
