@@ -45,7 +45,7 @@ export function servicePlans(settings: StackSettings, purchaseApiKey: string): S
       spec: {
         name,
         command: process.execPath,
-        args: [entry],
+        args: [...settings.services.nodeArgs, entry],
         cwd: REPO_ROOT,
         env: withoutUnused(name, {
           ...common,

@@ -50,3 +50,13 @@ test(
     );
   },
 );
+
+test('STACK_SERVICE_NODE_ARGS: every service starts with those Node options, before its entry point', () => {
+  const plans = servicePlans(
+    loadStackSettings({ STACK_SERVICE_NODE_ARGS: ' --cpu-prof  --cpu-prof-dir=/tmp/p ' }),
+    KEY,
+  );
+  for (const plan of plans)
+    assert.deepEqual(plan.spec.args, ['--cpu-prof', '--cpu-prof-dir=/tmp/p', plan.entry]);
+  for (const plan of servicePlans(loadStackSettings({}), KEY)) assert.deepEqual(plan.spec.args, [plan.entry]);
+});
