@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
 import { clientsAxis, renderSvg } from './plots.js';
+import type { CalibratorResult } from './calibrator.js';
 import type { RunSummary } from './results.js';
 
 /** What `make compare` adds to a run's summary.json. */
@@ -25,6 +26,10 @@ export interface CompareRecord {
   /** 1-based repetition of this mode × clients within the batch, and how many were planned. */
   readonly repetition?: number;
   readonly repetitions?: number;
+  /** The bare express route measured after the run (src/calibrator.ts); absent in older records. */
+  readonly calibrator?: CalibratorResult;
+  readonly cpuOverBareRoute?: number;
+  readonly throughputOverBareRoute?: number;
 }
 
 export type CompareSummary = RunSummary & { readonly compare: CompareRecord };
@@ -40,6 +45,8 @@ export interface ComparePoint {
   readonly drainS: number | null;
   readonly cpuMsPerPurchase: number;
   readonly coresUsed: number;
+  /** Stack CPU per purchase over the bare route's server CPU per request; null before calibrated runs. */
+  readonly cpuOverBareRoute: number | null;
   readonly ledgerOk: boolean;
   readonly dir: string;
   readonly commit: string;
@@ -61,6 +68,7 @@ export function toPoint(summary: CompareSummary, dir: string): ComparePoint {
     drainS: summary.drain ? summary.drain.drainMs / 1000 : null,
     cpuMsPerPurchase: summary.compare.stackCpuMsPerPurchase,
     coresUsed: summary.compare.stackCoresUsed,
+    cpuOverBareRoute: summary.compare.cpuOverBareRoute ?? null,
     ledgerOk: summary.invariantsHold,
     dir,
     commit: summary.commit,
@@ -80,6 +88,7 @@ export const MEASURES = [
   'drainS',
   'cpuMsPerPurchase',
   'coresUsed',
+  'cpuOverBareRoute',
 ] as const;
 export type Measure = (typeof MEASURES)[number];
 
@@ -128,7 +137,10 @@ export function aggregatePoints(
       .at(-1)!;
     const kept = runs.filter((r) => r.batch === latest).sort((a, b) => a.dir.localeCompare(b.dir));
     const stats = Object.fromEntries(
-      MEASURES.map((m) => [m, spread(kept.map((r) => r[m]).filter((v): v is number => v !== null))]),
+      MEASURES.map((m) => [
+        m,
+        spread(kept.map((r) => r[m]).filter((v): v is number => typeof v === 'number')),
+      ]),
     ) as Record<Measure, Spread | null>;
     cells.push({
       mode: kept[0]!.mode,
@@ -154,11 +166,11 @@ const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
 
 export function compareTable(cells: readonly CompareCell[]): string {
   const header =
-    '| mode | clients | runs | throughput (purchases/s) | p50 (ms) | p99 (ms) | failed | retries | drain (s) | stack CPU (ms/purchase) | stack cores | ledger |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
+    '| mode | clients | runs | throughput (purchases/s) | p50 (ms) | p99 (ms) | failed | retries | drain (s) | stack CPU (ms/purchase) | stack cores | stack CPU ÷ bare route | ledger |';
+  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |';
   const rows = cells.map((c) => {
     const s = c.stats;
-    return `| ${c.mode} | ${c.clients} | ${c.runs.length} | ${formatSpread(s.throughput, thousands)} | ${formatSpread(s.p50Ms, fixed(1))} | ${formatSpread(s.p99Ms, fixed(1))} | ${formatSpread(s.failed, thousands)} | ${formatSpread(s.retries, thousands)} | ${formatSpread(s.drainS, fixed(1))} | ${formatSpread(s.cpuMsPerPurchase, fixed(3))} | ${formatSpread(s.coresUsed, fixed(2))} | ${c.ledgerOk ? '✔' : '✘'} |`;
+    return `| ${c.mode} | ${c.clients} | ${c.runs.length} | ${formatSpread(s.throughput, thousands)} | ${formatSpread(s.p50Ms, fixed(1))} | ${formatSpread(s.p99Ms, fixed(1))} | ${formatSpread(s.failed, thousands)} | ${formatSpread(s.retries, thousands)} | ${formatSpread(s.drainS, fixed(1))} | ${formatSpread(s.cpuMsPerPurchase, fixed(3))} | ${formatSpread(s.coresUsed, fixed(2))} | ${formatSpread(s.cpuOverBareRoute, fixed(2))} | ${c.ledgerOk ? '✔' : '✘'} |`;
   });
   return [header, rule, ...rows].join('\n');
 }

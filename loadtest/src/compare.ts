@@ -13,11 +13,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
-import { readStackApiKey } from '@tillstream/stack';
+import { loadStackSettings, readStackApiKey } from '@tillstream/stack';
 import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig, type LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
+import { calibratedRatios, measureCalibrator } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
 import { executeRun } from './run.js';
@@ -77,10 +78,13 @@ export function loadCompareConfig(env: Record<string, string | undefined>) {
       COMPARE_STACK_DIR: z.string().default(path.join(REPO_ROOT, '.stack-compare')),
       COOL_DOWN_MS: int(10_000, 0, 600_000),
       REPETITIONS: int(3, 1, 100),
+      /** The calibrator's measured window after each run (src/calibrator.ts); 0 leaves it out. */
+      CALIBRATOR_SECONDS: int(10, 0, 600),
     },
     env,
     (e) => ({
       repetitions: e.REPETITIONS,
+      calibratorSeconds: e.CALIBRATOR_SECONDS,
       modes: parseModes(e.MODES),
       portOffset: e.COMPARE_PORT_OFFSET,
       stackRoot: path.resolve(e.COMPARE_STACK_DIR),
@@ -127,7 +131,14 @@ function targetsOf(state: ModeState, stackDir: string): Targets {
 async function main(): Promise<number> {
   const base = loadLoadConfig(process.env, { scenario: 'compare' });
   const config = { ...base, resultsDir: path.join(base.resultsDir, 'compare') };
-  const { modes, portOffset: offset, stackRoot, coolDownMs, repetitions } = loadCompareConfig(process.env);
+  const {
+    modes,
+    portOffset: offset,
+    stackRoot,
+    coolDownMs,
+    repetitions,
+    calibratorSeconds,
+  } = loadCompareConfig(process.env);
   const log = (line: string) => console.log(`[compare] ${line}`);
   // Refuse a dirty tree before any stack starts (each run checks again when it starts).
   startProvenance(REPO_ROOT, path.resolve(REPO_ROOT, config.resultsDir), config.allowDirty);
@@ -170,22 +181,44 @@ async function main(): Promise<number> {
         });
         const intervalMs = performance.now() - started;
         const stackCpuSeconds = cpuSecondsOfTrees([state.supervisor.pid]) - cpuBefore;
+        const stackCpuMsPerPurchase = (stackCpuSeconds * 1000) / Math.max(1, summary.load.purchases.ok);
+        // The bare route, under as many closed-loop clients, with the stack idle after its checks.
+        const calibrator =
+          calibratorSeconds > 0
+            ? await measureCalibrator({
+                connections: clients,
+                workers: loadStackSettings({ ...process.env, ...env }).services.purchaseWorkers,
+                warmupMs: 2_000,
+                durationMs: calibratorSeconds * 1000,
+              })
+            : undefined;
         const record: CompareRecord = {
           mode,
           stackCpuSeconds,
-          stackCpuMsPerPurchase: (stackCpuSeconds * 1000) / Math.max(1, summary.load.purchases.ok),
+          stackCpuMsPerPurchase,
           stackCoresUsed: stackCpuSeconds / (intervalMs / 1000),
           intervalMs,
           batch,
           repetition,
           repetitions,
+          ...(calibrator
+            ? {
+                calibrator,
+                ...calibratedRatios(stackCpuMsPerPurchase, summary.load.throughputPerSecond, calibrator),
+              }
+            : {}),
         };
         const file = path.join(dir, 'summary.json');
         const written = JSON.parse(readFileSync(file, 'utf8')) as object;
         writeFileSync(file, `${JSON.stringify({ ...written, compare: record }, null, 2)}\n`);
         console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}`);
         console.log(
-          `  stack CPU   ${stackCpuSeconds.toFixed(1)} s = ${record.stackCpuMsPerPurchase.toFixed(3)} ms/purchase (${record.stackCoresUsed.toFixed(2)} cores)\n`,
+          `  stack CPU   ${stackCpuSeconds.toFixed(1)} s = ${record.stackCpuMsPerPurchase.toFixed(3)} ms/purchase (${record.stackCoresUsed.toFixed(2)} cores)` +
+            (record.calibrator
+              ? `\n  bare route  ${record.calibrator.serverCpuMsPerRequest.toFixed(3)} ms/request, ${Math.round(record.calibrator.requestsPerSecond)} requests/s: ` +
+                `stack CPU per purchase ${record.cpuOverBareRoute!.toFixed(2)}×, throughput ${record.throughputOverBareRoute!.toFixed(2)}×`
+              : '') +
+            '\n',
         );
         allHold &&= summary.invariantsHold;
       }

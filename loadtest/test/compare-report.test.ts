@@ -21,6 +21,7 @@ const point = (mode: string, clients: number, dir: string, throughput = 100, bat
   drainS: 1.5,
   cpuMsPerPurchase: 0.25,
   coresUsed: 1.2,
+  cpuOverBareRoute: null,
   ledgerOk: true,
   dir,
   commit: 'abc',
@@ -66,7 +67,7 @@ test('the spread of runs: median of odd and even counts, min and max', () => {
 test('the table has one row per point with the median and spread of its runs', () => {
   const cells = aggregatePoints(
     [
-      point('sync-db', 256, 'd', 1234.4),
+      { ...point('sync-db', 256, 'd', 1234.4), cpuOverBareRoute: 6.5 },
       { ...point('rabbitmq', 512, 'e1', 900, 'b'), drainS: null },
       { ...point('rabbitmq', 512, 'e2', 1100, 'b'), drainS: null, ledgerOk: false },
     ],
@@ -74,8 +75,11 @@ test('the table has one row per point with the median and spread of its runs', (
   );
   const lines = compareTable(cells).split('\n');
   assert.equal(lines.length, 4);
-  assert.equal(lines[2], '| sync-db | 256 | 1 | 1,234 | 10.0 | 50.0 | 0 | 2 | 1.5 | 0.250 | 1.20 | ✔ |');
-  assert.match(lines[3]!, /^\| rabbitmq \| 512 \| 2 \| 1,000 \(900–1,100\) \| .* \| – \| .* \| ✘ \|$/);
+  assert.equal(
+    lines[2],
+    '| sync-db | 256 | 1 | 1,234 | 10.0 | 50.0 | 0 | 2 | 1.5 | 0.250 | 1.20 | 6.50 | ✔ |',
+  );
+  assert.match(lines[3]!, /^\| rabbitmq \| 512 \| 2 \| 1,000 \(900–1,100\) \| .* \| – \| .* \| – \| ✘ \|$/);
 });
 
 test('a plot has one series per mode through the medians, with the min–max of each point', () => {

@@ -1,0 +1,97 @@
+/**
+ * The calibrator: the bare express 201 route of the purchase bench (bench/bare-route.ts — the
+ * purchase path, the same JSON body parser, the same number of cluster workers) under a closed-loop
+ * load on the same machine, measured right after a run while the stack is idle. Machines of one kind
+ * differ severalfold in speed, so a run's stack CPU per purchase and its throughput are also stated as
+ * multiples of the bare route's server CPU per request and of its requests per second, measured
+ * minutes apart on the same machine.
+ */
+import { spawn } from 'node:child_process';
+import { waitForHttp } from '@tillstream/stack';
+import { freePort } from '@tillstream/stack/harness';
+import { httpLoad, type BenchRequest } from './bench/http-load.js';
+import { purchaseRequest, randomPurchase } from './bench/purchases.js';
+import { cpuSecondsOfTrees } from './process-cpu.js';
+import { prng } from './workload.js';
+
+export interface CalibratorOptions {
+  readonly connections: number;
+  readonly workers: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface CalibratorResult extends CalibratorOptions {
+  readonly seconds: number;
+  readonly created: number;
+  readonly requestsPerSecond: number;
+  /** CPU of the bare route's processes (primary and workers) per answered request. */
+  readonly serverCpuMsPerRequest: number;
+}
+
+export interface CalibratedRatios {
+  /** Stack CPU per acknowledged purchase over the bare route's server CPU per request. */
+  readonly cpuOverBareRoute: number;
+  /** Purchases per second over the bare route's requests per second. */
+  readonly throughputOverBareRoute: number;
+}
+
+export function calibratedRatios(
+  stackCpuMsPerPurchase: number,
+  purchasesPerSecond: number,
+  calibrator: Pick<CalibratorResult, 'serverCpuMsPerRequest' | 'requestsPerSecond'>,
+): CalibratedRatios {
+  return {
+    cpuOverBareRoute: stackCpuMsPerPurchase / calibrator.serverCpuMsPerRequest,
+    throughputOverBareRoute: purchasesPerSecond / calibrator.requestsPerSecond,
+  };
+}
+
+function requests(count: number): BenchRequest[] {
+  const random = prng(42);
+  const ranges = {
+    stores: 1000,
+    customers: 1_000_000,
+    maxItemId: 100_000,
+    maxItems: 5,
+    maxQuantity: 10,
+    date: '20210101',
+  };
+  return Array.from({ length: count }, () => purchaseRequest(randomPurchase(random, ranges)));
+}
+
+/** Starts the bare route, loads it, stops it. */
+export async function measureCalibrator(options: CalibratorOptions): Promise<CalibratorResult> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [new URL('./bench/bare-route.js', import.meta.url).pathname], {
+    env: { ...process.env, WORKERS: String(options.workers), PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/readyz`, 30_000);
+    const bodies = requests(2_000);
+    let cursor = 0;
+    const result = await httpLoad({
+      baseUrl: url,
+      clients: options.connections,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      next: () => bodies[cursor++ % bodies.length]!,
+      cpuSeconds: () => ({ server: cpuSecondsOfTrees([child.pid!]) }),
+    });
+    let created = 0;
+    for (const [key, count] of result.statuses) if (key.endsWith(' 201')) created += count;
+    return {
+      ...options,
+      seconds: result.seconds,
+      created,
+      requestsPerSecond: created / result.seconds,
+      serverCpuMsPerRequest: ((result.cpuSeconds.server ?? 0) * 1000) / Math.max(1, created),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
