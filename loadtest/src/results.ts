@@ -3,7 +3,7 @@
  * commit, machine), requests.csv[.gz] (every attempt) and lag.csv (consumer lag over the run).
  */
 import type { CpuBreakdown } from './component-cpu.js';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LagSample } from './consumer-lag.js';
@@ -81,7 +81,10 @@ export function runDirectory(
   label?: string,
 ): string {
   const name = `${date.toISOString().slice(0, 10)}-${scenario}-${clients}${label ? `-${label}` : ''}`;
-  return path.join(resultsDir, name);
+  // A record is never overwritten: a second run of the same name on the same day gets `-2`, `-3`, …
+  let dir = path.join(resultsDir, name);
+  for (let n = 2; existsSync(dir); n++) dir = path.join(resultsDir, `${name}-${n}`);
+  return dir;
 }
 
 export function prepareRunDirectory(dir: string): void {
