@@ -9,10 +9,9 @@
 import { spawn } from 'node:child_process';
 import { waitForHttp } from '@tillstream/stack';
 import { freePort } from '@tillstream/stack/harness';
-import { httpLoad, type BenchRequest } from './bench/http-load.js';
-import { purchaseRequest, randomPurchase } from './bench/purchases.js';
+import { httpLoad } from './bench/http-load.js';
+import { seededPurchaseRequests } from './bench/purchases.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
-import { prng } from './workload.js';
 
 export interface CalibratorOptions {
   readonly connections: number;
@@ -47,19 +46,6 @@ export function calibratedRatios(
   };
 }
 
-function requests(count: number): BenchRequest[] {
-  const random = prng(42);
-  const ranges = {
-    stores: 1000,
-    customers: 1_000_000,
-    maxItemId: 100_000,
-    maxItems: 5,
-    maxQuantity: 10,
-    date: '20210101',
-  };
-  return Array.from({ length: count }, () => purchaseRequest(randomPurchase(random, ranges)));
-}
-
 /** Starts the bare route, loads it, stops it. */
 export async function measureCalibrator(options: CalibratorOptions): Promise<CalibratorResult> {
   const port = await freePort();
@@ -71,7 +57,7 @@ export async function measureCalibrator(options: CalibratorOptions): Promise<Cal
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`, 30_000);
-    const bodies = requests(2_000);
+    const bodies = seededPurchaseRequests(2_000);
     let cursor = 0;
     const result = await httpLoad({
       baseUrl: url,

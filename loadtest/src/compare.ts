@@ -8,12 +8,11 @@
  * is read from /proc. Writes results/compare/<date>-<mode>-<clients>-r<n>/summary.json and
  * regenerates results/compare/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
-import { loadStackSettings, readStackApiKey } from '@tillstream/stack';
+import { loadStackSettings } from '@tillstream/stack';
 import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig, type LoadConfig } from './config.js';
@@ -21,31 +20,14 @@ import { REPO_ROOT } from './paths.js';
 import { calibratedRatios, measureCalibrator } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
+import { stackCommand, stackEnvironment, targetsOf, type PrivateStackState } from './private-stack.js';
 import { executeRun } from './run.js';
 import { formatSummaryTable } from './summary-table.js';
-import type { Targets } from './targets.js';
+
+// The ports of a private stack, for other tools that start one beside a comparison's.
+export { stackEnvironment };
 
 export const COMPARE_MODES = ['kafka-sharded', 'sync-db', 'rabbitmq'] as const;
-const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
-
-/** The stack's own ports, each shifted by `offset` (default 10000: clear of a development stack). */
-export function stackEnvironment(mode: string, stackDir: string, offset: number): Record<string, string> {
-  const port = (base: number) => String(base + offset);
-  return {
-    MODE: mode,
-    STACK_DIR: stackDir,
-    SHARD_BASE_PORT: port(5433),
-    KAFKA_PORT: port(9092),
-    KAFKA_CONTROLLER_PORT: port(19093),
-    PURCHASE_PORT: port(8080),
-    STORE_PORT: port(8081),
-    CONSUMER_PORT: port(8082),
-    PROMETHEUS_PORT: port(9090),
-    RABBITMQ_PORT: port(5672),
-    RABBITMQ_DIST_PORT: port(25672),
-    RABBITMQ_EPMD_PORT: port(14369),
-  };
-}
 
 /** The run order of one mode: `repetitions` rounds, each over every client count. */
 export function runPlan(
@@ -93,41 +75,6 @@ export function loadCompareConfig(env: Record<string, string | undefined>) {
   );
 }
 
-interface ModeState {
-  readonly supervisor: { readonly pid: number };
-  readonly kafka: { readonly partitions: number };
-  readonly shards: readonly { readonly url: string }[];
-  readonly services: Readonly<Record<string, { readonly url: string }>>;
-}
-
-function stack(command: 'up' | 'down' | 'clean', env: Record<string, string>): void {
-  // Only this mode's own STACK_DIR and ports are touched.
-  const result = spawnSync(process.execPath, [STACK_CLI, command], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
-  if (result.status !== 0)
-    throw new Error(`stack ${command} (MODE=${env.MODE}) failed; see ${env.STACK_DIR ?? '.stack'}/logs/`);
-}
-
-function targetsOf(state: ModeState, stackDir: string): Targets {
-  const purchase = state.services.purchase?.url;
-  if (!purchase) throw new Error('the stack runs without the purchase service (build it: make build)');
-  const shardUrls = state.shards.map((s) => s.url);
-  const consumer = state.services.consumer?.url;
-  const apiKey = readStackApiKey(stackDir);
-  return {
-    purchaseUrl: purchase,
-    ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
-    ...(consumer ? { consumerMetricsUrl: `${consumer}/metrics` } : {}),
-    shardUrls,
-    topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
-    // Every mode's purchase service authenticates writes with its stack's generated key.
-    ...(apiKey ? { apiKey } : {}),
-  };
-}
-
 async function main(): Promise<number> {
   const base = loadLoadConfig(process.env, { scenario: 'compare' });
   const config = { ...base, resultsDir: path.join(base.resultsDir, 'compare') };
@@ -154,10 +101,10 @@ async function main(): Promise<number> {
     // Prometheus off: its scraping would count as the stack's CPU.
     const env = { ...stackEnvironment(mode, stackDir, offset), PROMETHEUS: 'off' };
     log(`${mode}: fresh stack in ${stackDir}`);
-    stack('clean', env);
-    stack('up', env);
+    stackCommand('clean', env);
+    stackCommand('up', env);
     try {
-      const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as ModeState;
+      const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as PrivateStackState;
       const targets = targetsOf(state, stackDir);
       for (const [i, { clients, repetition }] of runPlan(config.clients, repetitions).entries()) {
         if (i > 0) await sleep(coolDownMs);
@@ -223,7 +170,7 @@ async function main(): Promise<number> {
         allHold &&= summary.invariantsHold;
       }
     } finally {
-      stack(config.keepStack ? 'down' : 'clean', env);
+      stackCommand(config.keepStack ? 'down' : 'clean', env);
     }
   }
   const compareDir = path.resolve(REPO_ROOT, config.resultsDir);

@@ -9,14 +9,12 @@
  * as shares of the busy time — and kept, gzipped, for speedscope or Chrome DevTools. Writes
  * results/profile/<date>-profile-<clients>/ with summary.json, profile.json and README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { int, loadConfig, z } from '@tillstream/config';
-import { readStackApiKey } from '@tillstream/stack';
-import { stackEnvironment } from './compare.js';
+import { stackCommand, stackEnvironment, targetsOf, type PrivateStackState } from './private-stack.js';
 import { loadLoadConfig } from './config.js';
 import { pidOfProfileFile, summarizeProfiles, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { runIfEntry } from './entry.js';
@@ -25,15 +23,13 @@ import { readAllProcStats, treePids } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
 import { executeRun } from './run.js';
 import { formatCpuBreakdown, formatSummaryTable } from './summary-table.js';
-import type { Targets } from './targets.js';
 
-const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
 const SERVICES = ['purchase', 'consumer', 'store'] as const;
 
 export function loadProfileConfig(env: Record<string, string | undefined>) {
   return loadConfig(
     {
-      PROFILE_PORT_OFFSET: int(20_000, 0, 40_000),
+      PROFILE_PORT_OFFSET: int(30_000, 0, 30_000),
       PROFILE_STACK_DIR: z.string().default(path.join(REPO_ROOT, '.stack-profile')),
       /** V8's sampling interval (µs); the default 1000 costs the profiled processes little. */
       PROFILE_INTERVAL_US: int(1_000, 100, 100_000),
@@ -47,16 +43,9 @@ export function loadProfileConfig(env: Record<string, string | undefined>) {
   );
 }
 
-interface ProfileState {
-  readonly supervisor: { readonly pid: number };
-  readonly kafka: { readonly partitions: number };
-  readonly shards: readonly { readonly url: string }[];
-  readonly services: Readonly<Record<string, { readonly url: string; readonly pids?: readonly number[] }>>;
-}
-
 /** Each service's processes (its primary and every worker): whose profile a file is. */
 export function serviceOfPid(
-  state: ProfileState,
+  state: PrivateStackState,
   pid: number,
   stats = readAllProcStats(),
 ): string | undefined {
@@ -99,15 +88,6 @@ export function profileReadme(
   return `${lines.join('\n')}\n`;
 }
 
-function stack(command: 'up' | 'down' | 'clean', env: Record<string, string>): void {
-  const result = spawnSync(process.execPath, [STACK_CLI, command], {
-    cwd: REPO_ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
-  });
-  if (result.status !== 0) throw new Error(`stack ${command} failed; see ${env.STACK_DIR}/logs/`);
-}
-
 async function main(): Promise<number> {
   const base = loadLoadConfig(
     { CLIENTS: '512', PURCHASES_PER_HOUR: '30', ...process.env },
@@ -124,23 +104,12 @@ async function main(): Promise<number> {
     // Every service process (cluster workers too) writes its profile here when it exits.
     STACK_SERVICE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${profilesDir} --cpu-prof-interval=${intervalUs}`,
   };
-  stack('clean', env);
-  stack('up', env);
+  stackCommand('clean', env);
+  stackCommand('up', env);
   let stopped = false;
   try {
-    const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as ProfileState;
-    const purchaseUrl = state.services.purchase?.url;
-    if (!purchaseUrl) throw new Error('the stack runs without the purchase service (build it: make build)');
-    const shardUrls = state.shards.map((s) => s.url);
-    const apiKey = readStackApiKey(stackDir);
-    const targets: Targets = {
-      purchaseUrl,
-      ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
-      ...(state.services.consumer ? { consumerMetricsUrl: `${state.services.consumer.url}/metrics` } : {}),
-      shardUrls,
-      topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
-      ...(apiKey ? { apiKey } : {}),
-    };
+    const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as PrivateStackState;
+    const targets = targetsOf(state, stackDir);
     const clients = config.clients[0] ?? config.profile.stores;
     const stats = readAllProcStats();
     const { summary, dir } = await executeRun({
@@ -162,7 +131,7 @@ async function main(): Promise<number> {
     });
     console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}`);
     // The profiles are written as the processes exit.
-    stack('down', env);
+    stackCommand('down', env);
     stopped = true;
     const byService = new Map<string, { profiles: CpuProfile[]; files: string[] }>();
     for (const file of readdirSync(profilesDir).sort()) {
@@ -198,8 +167,8 @@ async function main(): Promise<number> {
     );
     return summary.invariantsHold ? 0 : 1;
   } finally {
-    if (!stopped) stack('down', env);
-    stack('clean', env);
+    if (!stopped) stackCommand('down', env);
+    stackCommand('clean', env);
     rmSync(profilesDir, { recursive: true, force: true });
     mkdirSync(path.resolve(REPO_ROOT, config.resultsDir), { recursive: true });
   }

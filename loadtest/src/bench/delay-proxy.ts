@@ -15,8 +15,12 @@ export interface DelayProxy {
    * `recordClientBytes`.
    */
   clientSent(text: string): boolean;
-  /** Holds every reply from now on until the returned function is called. */
-  holdReplies(): () => void;
+  /**
+   * Holds every reply from now on until the returned function is called; with `afterClientSent`
+   * (needs `recordClientBytes`), only the replies of connections whose client has sent that text, so
+   * a connection being opened or a health probe's query is not held with them.
+   */
+  holdReplies(afterClientSent?: string): () => void;
   close(): Promise<void>;
 }
 
@@ -33,21 +37,27 @@ export async function startDelayProxy(
   const sockets = new Set<net.Socket>();
   let sent = '';
   let held: Promise<void> | undefined;
+  let holdAfter: string | undefined;
   const server = net.createServer((client) => {
     const backend = net.connect(upstream.port, upstream.host);
     sockets.add(client).add(backend);
     let last = 0;
     let pending = 0;
     let delivered = Promise.resolve();
+    let sentHere = '';
     client.on('data', (chunk: Buffer) => {
-      if (recordClientBytes) sent += chunk.toString('latin1');
+      if (recordClientBytes) {
+        const text = chunk.toString('latin1');
+        sent += text;
+        sentHere += text;
+      }
       backend.write(chunk);
     });
     backend.on('data', (chunk: Buffer) => {
       // Never deliver before an earlier chunk: keep the stream in order.
       const at = Math.max(Date.now() + delayMs(), last);
       last = at;
-      const gate = held;
+      const gate = holdAfter === undefined || sentHere.includes(holdAfter) ? held : undefined;
       if (pending === 0 && gate === undefined && at <= Date.now()) {
         client.write(chunk);
         return;
@@ -77,11 +87,15 @@ export async function startDelayProxy(
         throw new Error('clientSent needs startDelayProxy(…, { recordClientBytes: true })');
       return sent.includes(text);
     },
-    holdReplies() {
+    holdReplies(afterClientSent) {
+      if (afterClientSent !== undefined && !recordClientBytes)
+        throw new Error('holdReplies(text) needs startDelayProxy(…, { recordClientBytes: true })');
       let release!: () => void;
       held = new Promise<void>((resolve) => (release = resolve));
+      holdAfter = afterClientSent;
       return () => {
         held = undefined;
+        holdAfter = undefined;
         release();
       };
     },

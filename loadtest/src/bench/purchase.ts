@@ -19,11 +19,10 @@ import { createTestTopic, freePort, useStack } from '@tillstream/stack/harness';
 import { runIfEntry } from '../entry.js';
 import { REPO_ROOT } from '../paths.js';
 import { cpuSecondsOfTrees } from '../process-cpu.js';
-import { prng } from '../workload.js';
 import { purchaseFigures, rounded, type PurchaseLoadFigures } from './figures.js';
-import { httpLoad, type BenchRequest } from './http-load.js';
+import { httpLoad } from './http-load.js';
 import { purchaseBenchOptions, type PurchaseBenchOptions } from './options.js';
-import { purchaseRequest, randomPurchase } from './purchases.js';
+import { seededPurchaseRequests } from './purchases.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
 
 interface Target {
@@ -75,20 +74,6 @@ async function eventsOnTopic(brokers: string[], topic: string): Promise<number> 
   }
 }
 
-/** CS6650-style purchases from a fixed seed: the same bodies for both targets, sent round-robin. */
-function purchaseRequests(count: number): BenchRequest[] {
-  const random = prng(42);
-  const ranges = {
-    stores: 1000,
-    customers: 1_000_000,
-    maxItemId: 100_000,
-    maxItems: 5,
-    maxQuantity: 10,
-    date: '20210101',
-  };
-  return Array.from({ length: count }, () => purchaseRequest(randomPurchase(random, ranges)));
-}
-
 type Results = {
   baseline: PurchaseLoadFigures;
   purchase: PurchaseLoadFigures & { exitCode?: number | null; eventsOnTopic?: number };
@@ -105,7 +90,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const { connections, warmupSeconds, durationSeconds, workers, partitions } = options;
-  const requests = purchaseRequests(2_000);
+  const requests = seededPurchaseRequests(2_000);
   const load = (baseUrl: string, cpuSeconds: () => Record<string, number>) => {
     let cursor = 0;
     return httpLoad({

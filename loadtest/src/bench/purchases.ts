@@ -4,7 +4,7 @@
  * benchmark's request bodies, the store benchmark's purchase writers and the consumer benchmark's
  * events all come from `randomPurchase`.
  */
-import { purchaseBody, purchasePath, type Purchase, type PurchaseItem } from '../workload.js';
+import { prng, purchaseBody, purchasePath, type Purchase, type PurchaseItem } from '../workload.js';
 import type { BenchRequest } from './http-load.js';
 
 export interface PurchaseRanges {
@@ -44,4 +44,21 @@ export function purchaseRequest(purchase: Purchase): BenchRequest {
     path: purchasePath(purchase),
     body: purchaseBody(purchase),
   };
+}
+
+/**
+ * `count` CS6650-style purchase requests from a fixed seed, sent round-robin: the same bodies for the
+ * purchase service and the bare route in the purchase bench, and for the calibrator.
+ */
+export function seededPurchaseRequests(count: number, seed = 42): BenchRequest[] {
+  const random = prng(seed);
+  const ranges: PurchaseRanges = {
+    stores: 1000,
+    customers: 1_000_000,
+    maxItemId: 100_000,
+    maxItems: 5,
+    maxQuantity: 10,
+    date: '20210101',
+  };
+  return Array.from({ length: count }, () => purchaseRequest(randomPurchase(random, ranges)));
 }

@@ -1,5 +1,5 @@
 /**
- * The purchase service's process: parses the config once, then in each cluster worker builds the real
+ * The purchase service's process, given its parsed config: in each cluster worker it builds the real
  * dependencies (clock, id generator, micro-batcher, metrics, the publisher it is given) and the HTTP
  * app. The composition roots pick the publisher: Kafka for the design (main.ts), a baseline's own
  * (baselines/main.ts).

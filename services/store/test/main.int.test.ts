@@ -189,8 +189,9 @@ describe('store service on real shards (built dist/main.js)', () => {
     try {
       const truth = groundTruth(purchases);
       const storeId = truth.stores.find((s) => shardOfStore(s, topology) === 0)!;
-      // The shard's answer is held until the service is stopping, so the request is surely in flight.
-      const release = proxy.holdReplies();
+      // The shard's answer to the query is held until the service is stopping, so the request is surely
+      // in flight. Only the query's connection is held: a probe, or a connection being opened, is not.
+      const release = proxy.holdReplies('store_item_totals');
       const inFlight = getJson(`${stopping.url}/items/store/${storeId}`);
       await until(() => proxy.clientSent('store_item_totals'));
       const exited = stopping.stop();

@@ -1,0 +1,68 @@
+/**
+ * A private native stack for a measurement (`make compare`, `make profile`): its own STACK_DIR and
+ * ports, so a development stack is left alone; driven through the stack CLI, read from its state file.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { readStackApiKey } from '@tillstream/stack';
+import { REPO_ROOT } from './paths.js';
+import type { Targets } from './targets.js';
+
+const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
+
+/** The fields of the private stack's state.json the measurements read. */
+export interface PrivateStackState {
+  readonly supervisor: { readonly pid: number };
+  readonly kafka: { readonly partitions: number };
+  readonly shards: readonly { readonly url: string }[];
+  readonly services: Readonly<Record<string, { readonly url: string; readonly pids?: readonly number[] }>>;
+}
+
+/** The stack's own ports, each shifted by `offset` (e.g. 10000: clear of a development stack). */
+export function stackEnvironment(mode: string, stackDir: string, offset: number): Record<string, string> {
+  const port = (base: number) => String(base + offset);
+  return {
+    MODE: mode,
+    STACK_DIR: stackDir,
+    SHARD_BASE_PORT: port(5433),
+    KAFKA_PORT: port(9092),
+    KAFKA_CONTROLLER_PORT: port(19093),
+    PURCHASE_PORT: port(8080),
+    STORE_PORT: port(8081),
+    CONSUMER_PORT: port(8082),
+    PROMETHEUS_PORT: port(9090),
+    RABBITMQ_PORT: port(5672),
+    RABBITMQ_DIST_PORT: port(25672),
+    RABBITMQ_EPMD_PORT: port(14369),
+  };
+}
+
+/** `stack up | down | clean` of the stack `env` names (its STACK_DIR and ports only). */
+export function stackCommand(command: 'up' | 'down' | 'clean', env: Record<string, string>): void {
+  const result = spawnSync(process.execPath, [STACK_CLI, command], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  if (result.status !== 0) {
+    throw new Error(`stack ${command} (MODE=${env.MODE}) failed; see ${env.STACK_DIR ?? '.stack'}/logs/`);
+  }
+}
+
+/** What the load runner sends to and checks: the stack's services, shards and generated API key. */
+export function targetsOf(state: PrivateStackState, stackDir: string): Targets {
+  const purchase = state.services.purchase?.url;
+  if (!purchase) throw new Error('the stack runs without the purchase service (build it: make build)');
+  const shardUrls = state.shards.map((s) => s.url);
+  const consumer = state.services.consumer?.url;
+  const apiKey = readStackApiKey(stackDir);
+  return {
+    purchaseUrl: purchase,
+    ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
+    ...(consumer ? { consumerMetricsUrl: `${consumer}/metrics` } : {}),
+    shardUrls,
+    topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
+    // Every private stack's purchase service authenticates writes with its stack's generated key.
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
