@@ -7,10 +7,12 @@
  * minutes apart on the same machine.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { waitForHttp } from '@tillstream/stack';
 import { freePort } from '@tillstream/stack/harness';
 import { httpLoad } from './bench/http-load.js';
 import { seededPurchaseRequests } from './bench/purchases.js';
+import { REPO_ROOT } from './paths.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 
 export interface CalibratorOptions {
@@ -49,10 +51,15 @@ export function calibratedRatios(
 /** Starts the bare route, loads it, stops it. */
 export async function measureCalibrator(options: CalibratorOptions): Promise<CalibratorResult> {
   const port = await freePort();
-  const child = spawn(process.execPath, [new URL('./bench/bare-route.js', import.meta.url).pathname], {
-    env: { ...process.env, WORKERS: String(options.workers), PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'ignore',
-  });
+  // The compiled route (make build), also when this module runs from its TypeScript source.
+  const child = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'loadtest', 'dist', 'bench', 'bare-route.js')],
+    {
+      env: { ...process.env, WORKERS: String(options.workers), PORT: String(port), HOST: '127.0.0.1' },
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     const url = `http://127.0.0.1:${port}`;
