@@ -11,7 +11,7 @@ import path from 'node:path';
 import { waitForHttp } from '@tillstream/stack';
 import { freePort } from '@tillstream/stack/harness';
 import { httpLoad } from './bench/http-load.js';
-import { seededPurchaseRequests } from './bench/purchases.js';
+import { keyedPurchaseRequests } from './bench/purchases.js';
 import { REPO_ROOT } from './paths.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 
@@ -64,14 +64,12 @@ export async function measureCalibrator(options: CalibratorOptions): Promise<Cal
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`, 30_000);
-    const bodies = seededPurchaseRequests(2_000);
-    let cursor = 0;
     const result = await httpLoad({
       baseUrl: url,
       clients: options.connections,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
-      next: () => bodies[cursor++ % bodies.length]!,
+      next: keyedPurchaseRequests(`calibrator-${process.pid}-${Date.now()}`),
       cpuSeconds: () => ({ server: cpuSecondsOfTrees([child.pid!]) }),
     });
     let created = 0;

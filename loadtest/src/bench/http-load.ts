@@ -16,6 +16,8 @@ export interface BenchRequest {
   readonly path: string;
   /** A JSON body. */
   readonly body?: string;
+  /** Headers of this request only (beside the load's `headers`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HttpLoadOptions {
@@ -117,7 +119,10 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
         const response = await pool.request({
           path: request.path,
           method: request.method,
-          headers: request.body === undefined ? headers : jsonHeaders,
+          headers: {
+            ...(request.body === undefined ? headers : jsonHeaders),
+            ...request.headers,
+          },
           body: request.body,
         });
         await response.body.dump();

@@ -1,7 +1,8 @@
 /**
  * The purchase benchmark: the same closed-loop load against (a) a bare express route answering 201
  * (bare-route.ts) and (b) the purchase service publishing to the local Kafka (acks=all), in one run on
- * this machine. Writes results/bench/purchase/<time>.{json,md} and latest.{json,md} with the command,
+ * this machine. Every request carries an Idempotency-Key of its own, as the load runner's do (so (b) derives
+ * each purchase id from its key). Writes results/bench/purchase/<time>.{json,md} and latest.{json,md} with the command,
  * the commit and the machine beside the numbers. Target: (b)/(a) ≥ 0.8 at 256 connections, zero errors.
  *
  *   npx tsc -b services/purchase loadtest && node loadtest/dist/bench/purchase.js \
@@ -22,7 +23,7 @@ import { cpuSecondsOfTrees } from '../process-cpu.js';
 import { purchaseFigures, rounded, type PurchaseLoadFigures } from './figures.js';
 import { httpLoad } from './http-load.js';
 import { purchaseBenchOptions, type PurchaseBenchOptions } from './options.js';
-import { seededPurchaseRequests } from './purchases.js';
+import { keyedPurchaseRequests } from './purchases.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
 
 interface Target {
@@ -90,15 +91,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const { connections, warmupSeconds, durationSeconds, workers, partitions } = options;
-  const requests = seededPurchaseRequests(2_000);
   const load = (baseUrl: string, cpuSeconds: () => Record<string, number>) => {
-    let cursor = 0;
     return httpLoad({
       baseUrl,
       clients: connections,
       warmupMs: warmupSeconds * 1000,
       durationMs: durationSeconds * 1000,
-      next: () => requests[cursor++ % requests.length]!,
+      next: keyedPurchaseRequests(`bench-${process.pid}-${baseUrl}`),
       cpuSeconds,
     });
   };

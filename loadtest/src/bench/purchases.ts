@@ -62,3 +62,17 @@ export function seededPurchaseRequests(count: number, seed = 42): BenchRequest[]
   };
   return Array.from({ length: count }, () => purchaseRequest(randomPurchase(random, ranges)));
 }
+
+/**
+ * An endless stream of the seeded purchase requests, each with an Idempotency-Key of its own as the
+ * load runner sends them (so the purchase service derives each id from its key, as under the real
+ * workload): the requests the purchase bench and the calibrator send.
+ */
+export function keyedPurchaseRequests(runId: string, count = 2_000): () => BenchRequest {
+  const requests = seededPurchaseRequests(count);
+  let sequence = 0;
+  return () => {
+    const request = requests[sequence % requests.length]!;
+    return { ...request, headers: { 'idempotency-key': `${runId}-${sequence++}` } };
+  };
+}
