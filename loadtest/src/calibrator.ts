@@ -37,6 +37,11 @@ export interface CalibratedRatios {
   readonly throughputOverBareRoute: number;
 }
 
+/** A run stated as multiples of the bare route measured right after it. */
+export interface Calibration extends CalibratedRatios {
+  readonly calibrator: CalibratorResult;
+}
+
 export function calibratedRatios(
   stackCpuMsPerPurchase: number,
   purchasesPerSecond: number,

@@ -3,21 +3,68 @@
  * `make experiment`: the full CS6650 profile at each of CLIENTS (default 256, 512, 1024) on the local
  * stack, one recorded run each under results/<date>-<SCENARIO>-<clients>/, then results/README.md and
  * its plots regenerated. Every load-runner variable applies (e.g. PURCHASES_PER_HOUR=60 to shorten).
- * Stops the stack it started unless KEEP=1.
+ * After each run on the local stack the calibrator (src/calibrator.ts) loads the bare express route for
+ * CALIBRATOR_SECONDS, and the run's summary.json records its stack CPU per purchase and its throughput
+ * as multiples of the route's. Stops the stack it started unless KEEP=1.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { int, loadConfig } from '@tillstream/config';
+import { loadStackSettings } from '@tillstream/stack';
+import { calibratedRatios, measureCalibrator, type Calibration } from './calibrator.js';
 import { loadLoadConfig } from './config.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
 import { startProvenance } from './provenance.js';
 import { generateReport } from './report.js';
+import type { RunSummary } from './results.js';
 import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
 import { formatSummaryTable } from './summary-table.js';
 
+/** The experiment's own settings (the load itself is loadLoadConfig's), parsed once and validated. */
+export function loadExperimentConfig(env: Record<string, string | undefined>) {
+  return loadConfig(
+    {
+      COOL_DOWN_MS: int(10_000, 0, 600_000),
+      /** The calibrator's measured window after each run; 0 leaves it out. */
+      CALIBRATOR_SECONDS: int(10, 0, 600),
+    },
+    env,
+    (e) => ({ coolDownMs: e.COOL_DOWN_MS, calibratorSeconds: e.CALIBRATOR_SECONDS }),
+  );
+}
+
+/**
+ * Loads the bare route with the run's clients and as many workers as the stack's purchase service,
+ * and adds the run's ratios to its summary.json. Undefined for a run without stack CPU (external targets).
+ */
+async function calibrate(
+  dir: string,
+  summary: RunSummary,
+  seconds: number,
+): Promise<Calibration | undefined> {
+  if (!summary.cpu || seconds === 0) return undefined;
+  const calibrator = await measureCalibrator({
+    connections: summary.clients,
+    workers: loadStackSettings(process.env).services.purchaseWorkers,
+    warmupMs: 2_000,
+    durationMs: seconds * 1000,
+  });
+  const calibration: Calibration = {
+    calibrator,
+    ...calibratedRatios(summary.cpu.stack.msPerPurchase, summary.load.throughputPerSecond, calibrator),
+  };
+  const file = path.join(dir, 'summary.json');
+  const written = JSON.parse(readFileSync(file, 'utf8')) as object;
+  writeFileSync(file, `${JSON.stringify({ ...written, calibration }, null, 2)}\n`);
+  return calibration;
+}
+
 async function main(): Promise<number> {
   const config = loadLoadConfig(process.env, { scenario: 'full' });
+  const { coolDownMs, calibratorSeconds } = loadExperimentConfig(process.env);
   const log = (line: string) => console.log(`[experiment] ${line}`);
   // Refuse a dirty tree before the stack starts (each run checks again when it starts).
   startProvenance(REPO_ROOT, path.resolve(REPO_ROOT, config.resultsDir), config.allowDirty);
@@ -26,7 +73,7 @@ async function main(): Promise<number> {
   try {
     for (const [i, clients] of config.clients.entries()) {
       // Let the previous run's drain and checkpoints settle so runs do not overlap.
-      if (i > 0) await sleep(Number(process.env.COOL_DOWN_MS ?? 10_000));
+      if (i > 0) await sleep(coolDownMs);
       const { summary, dir } = await executeRun({
         config,
         targets: session.targets,
@@ -41,7 +88,10 @@ async function main(): Promise<number> {
         },
         log,
       });
-      console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}\n`);
+      const calibration = session.stackDir ? await calibrate(dir, summary, calibratorSeconds) : undefined;
+      console.log(
+        `\n${formatSummaryTable(calibration ? { ...summary, calibration } : summary, dir, REPO_ROOT)}\n`,
+      );
       allHold &&= summary.invariantsHold;
     }
     await generateReport(path.resolve(REPO_ROOT, config.resultsDir), config.scenario);

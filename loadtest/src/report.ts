@@ -68,6 +68,22 @@ export function cpuSection(runs: readonly RecordedRun[]): string[] {
     '',
     ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatCpuBreakdown(r.summary.cpu!)}`),
     '',
+    ...calibrationLines(runs),
+  ];
+}
+
+/** The runs measured beside the bare route: what "× bare route" means and each run's two ratios. */
+function calibrationLines(runs: readonly RecordedRun[]): string[] {
+  const calibrated = runs.filter((r) => r.summary.calibration);
+  if (calibrated.length === 0) return [];
+  return [
+    '"× bare route": the stack CPU per acknowledged purchase over the server CPU per request of a bare express 201 route (the calibrator, src/calibrator.ts), loaded on the same machine right after the run with as many closed-loop clients. Machines of one kind differ severalfold in speed; this ratio travels.',
+    '',
+    ...calibrated.map((r) => {
+      const { calibrator: c, cpuOverBareRoute, throughputOverBareRoute } = r.summary.calibration!;
+      return `- [${r.dir}](${r.dir}/): bare route ${n(c.serverCpuMsPerRequest, 3)} ms/request at ${n(c.requestsPerSecond)} requests/s (${c.workers} workers, ${c.connections} clients, ${n(c.seconds, 0)} s); stack CPU per purchase ${n(cpuOverBareRoute, 2)}×, throughput ${n(throughputOverBareRoute, 2)}×`;
+    }),
+    '',
   ];
 }
 
@@ -75,12 +91,12 @@ export function tableRow(run: RecordedRun): string {
   const { summary: s } = run;
   const l = s.load.latency;
   const ok = s.invariantsHold ? '✔' : '✘';
-  return `| [${s.scenario}](${run.dir}/) | ${s.clients} | ${n(s.load.purchases.ok)} | ${n(s.load.purchases.failed)} | ${n(s.load.attempts.retries)} | ${n(s.load.wallMs / 1000, 1)} | **${n(s.load.throughputPerSecond)}** | ${n(l.meanMs, 1)} | ${n(l.medianMs, 1)} | ${n(l.p95Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 0)} | ${n(s.load.runnerCpu.coresUsed, 2)} | ${s.cpu ? n(s.cpu.stack.msPerPurchase, 3) : '–'} | ${n(s.lag.max)} | ${s.drain ? n(s.drain.drainMs / 1000, 1) : '–'} | ${ok} | \`${s.commit.slice(0, 8)}\`${s.commitDirty ? '+' : ''} |`;
+  return `| [${s.scenario}](${run.dir}/) | ${s.clients} | ${n(s.load.purchases.ok)} | ${n(s.load.purchases.failed)} | ${n(s.load.attempts.retries)} | ${n(s.load.wallMs / 1000, 1)} | **${n(s.load.throughputPerSecond)}** | ${n(l.meanMs, 1)} | ${n(l.medianMs, 1)} | ${n(l.p95Ms, 1)} | ${n(l.p99Ms, 1)} | ${n(l.maxMs, 0)} | ${n(s.load.runnerCpu.coresUsed, 2)} | ${s.cpu ? n(s.cpu.stack.msPerPurchase, 3) : '–'} | ${s.calibration ? `${n(s.calibration.cpuOverBareRoute, 2)}×` : '–'} | ${n(s.lag.max)} | ${s.drain ? n(s.drain.drainMs / 1000, 1) : '–'} | ${ok} | \`${s.commit.slice(0, 8)}\`${s.commitDirty ? '+' : ''} |`;
 }
 
 const TABLE_HEAD = [
-  '| run | clients | purchases | failed | retries | wall (s) | purchases/s | mean (ms) | median | p95 | p99 | max | runner CPU (cores) | stack CPU (ms/purchase) | peak lag | drained in (s) | invariants | commit |',
-  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
+  '| run | clients | purchases | failed | retries | wall (s) | purchases/s | mean (ms) | median | p95 | p99 | max | runner CPU (cores) | stack CPU (ms/purchase) | × bare route | peak lag | drained in (s) | invariants | commit |',
+  '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|---|',
 ].join('\n');
 
 /** A short reading of the plotted runs, from their numbers. */

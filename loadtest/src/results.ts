@@ -2,6 +2,7 @@
  * A run's record under results/<date>-<scenario>-<clients>/: summary.json (numbers, config, command,
  * commit, machine), requests.csv[.gz] (every attempt) and lag.csv (consumer lag over the run).
  */
+import type { Calibration } from './calibrator.js';
 import type { CpuBreakdown } from './component-cpu.js';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -56,6 +57,11 @@ export interface RunSummary {
    * absent in older records and for compose or Kubernetes targets). The load client's is `load.runnerCpu`.
    */
   readonly cpu?: CpuBreakdown;
+  /**
+   * `cpu.stack.msPerPurchase` and the throughput as multiples of the bare express route measured
+   * right after the run (`make experiment`; the comparison records its own under `compare`).
+   */
+  readonly calibration?: Calibration;
 }
 
 export function machineInfo(): MachineInfo {

@@ -38,6 +38,13 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
     ],
   ];
   if (summary.cpu) rows.push(['stack CPU', formatCpuBreakdown(summary.cpu)]);
+  if (summary.calibration) {
+    const { calibrator, cpuOverBareRoute, throughputOverBareRoute } = summary.calibration;
+    rows.push([
+      'bare route',
+      `${calibrator.serverCpuMsPerRequest.toFixed(3)} ms/request, ${n(calibrator.requestsPerSecond)} requests/s: stack CPU per purchase ${cpuOverBareRoute.toFixed(2)}×, throughput ${throughputOverBareRoute.toFixed(2)}×`,
+    ]);
+  }
   if (drain) {
     rows.push([
       'consumer lag',

@@ -124,11 +124,42 @@ test('a run that recorded CPU by component shows its stack CPU per purchase and 
   };
   const withCpu = { dir: 'with', summary: { ...base, cpu } } as unknown as RecordedRun;
   const without = { dir: 'without', summary: base } as unknown as RecordedRun;
-  assert.match(tableRow(withCpu), /\| 0\.20 \| 0\.750 \| 1,024 \|/);
-  assert.match(tableRow(without), /\| 0\.20 \| – \| 1,024 \|/);
+  assert.match(tableRow(withCpu), /\| 0\.20 \| 0\.750 \| – \| 1,024 \|/);
+  assert.match(tableRow(without), /\| 0\.20 \| – \| – \| 1,024 \|/);
   assert.deepEqual(cpuSection([without]), []);
   assert.match(
     cpuSection([withCpu, without]).join('\n'),
     /- \[with\]\(with\/\): 0\.750 ms\/purchase: purchase 0\.500, kafka-1 0\.250\n/,
   );
+});
+
+test('a calibrated run shows its stack CPU per purchase as a multiple of the bare route, and both ratios', () => {
+  const base = JSON.parse(
+    readFileSync(path.join(dir, '2026-01-02-full-512', 'summary.json'), 'utf8'),
+  ) as object;
+  const cpu = { stack: { cpuSeconds: 1.5, msPerPurchase: 0.75 }, components: {} };
+  const calibration = {
+    calibrator: {
+      connections: 512,
+      workers: 2,
+      warmupMs: 2000,
+      durationMs: 10_000,
+      seconds: 10,
+      created: 50_000,
+      requestsPerSecond: 5000,
+      serverCpuMsPerRequest: 0.25,
+    },
+    cpuOverBareRoute: 3,
+    throughputOverBareRoute: 0.4,
+  };
+  const calibrated = { dir: 'cal', summary: { ...base, cpu, calibration } } as unknown as RecordedRun;
+  const uncalibrated = { dir: 'plain', summary: { ...base, cpu } } as unknown as RecordedRun;
+  assert.match(tableRow(calibrated), /\| 0\.750 \| 3\.00× \| 1,024 \|/);
+  const section = cpuSection([calibrated, uncalibrated]).join('\n');
+  assert.match(
+    section,
+    /- \[cal\]\(cal\/\): bare route 0\.250 ms\/request at 5,000 requests\/s \(2 workers, 512 clients, 10 s\); stack CPU per purchase 3\.00×, throughput 0\.40×/,
+  );
+  assert.doesNotMatch(section, /\[plain\]\(plain\/\): bare route/);
+  assert.doesNotMatch(cpuSection([uncalibrated]).join('\n'), /bare route/);
 });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { purchaseRequest, randomPurchase } from '../../src/bench/purchases.js';
+import {
+  keyedPurchaseRequests,
+  purchaseRequest,
+  randomPurchase,
+  seededPurchaseRequests,
+} from '../../src/bench/purchases.js';
 import { prng } from '../../src/workload.js';
 
 test('randomPurchase: every id and quantity in its range, 1…maxItems distinct items', () => {
@@ -60,4 +65,19 @@ test("purchaseRequest: the API path and the course clients' body", () => {
     path: '/purchase/3/customer/44/date/20210101',
     body: '{"items":[{"ItemID":"5","numberOfItems:":2},{"ItemID":"9","numberOfItems:":1}]}',
   });
+});
+
+test('keyedPurchaseRequests: the seeded requests in turn, each with an Idempotency-Key never sent before', () => {
+  const next = keyedPurchaseRequests('run-1', 3);
+  const seeded = seededPurchaseRequests(3);
+  const sent = Array.from({ length: 7 }, () => next());
+  assert.deepEqual(
+    sent.map((r) => r.path),
+    [0, 1, 2, 0, 1, 2, 0].map((i) => seeded[i]!.path),
+  );
+  assert.equal(sent[3]!.body, seeded[0]!.body);
+  const keys = sent.map((r) => r.headers?.['idempotency-key']);
+  assert.equal(new Set(keys).size, 7);
+  assert.ok(keys.every((key) => key?.startsWith('run-1-')));
+  assert.notEqual(keyedPurchaseRequests('run-2', 3)().headers?.['idempotency-key'], keys[0]);
 });
