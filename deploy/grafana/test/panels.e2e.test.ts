@@ -326,7 +326,11 @@ before(async () => {
   };
   const options = { timeoutMs: 120_000 };
   [purchase, consumer, store, storeWithShardDown] = await Promise.all([
-    startService('purchase', { ...kafka, PURCHASE_WORKERS: '1', PURCHASE_API_KEYS: API_KEY }, options),
+    startService(
+      'purchase',
+      { ...kafka, PURCHASE_WORKERS: '1', PURCHASE_API_KEYS: API_KEY, LOG_LEVEL: 'debug' },
+      options,
+    ),
     startService(
       'consumer',
       {

@@ -18,12 +18,24 @@ export function numberOption(name: string, value: string, min: number, fractiona
   return number;
 }
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function logLevelOption(value: string): string {
+  if (!LOG_LEVELS.includes(value))
+    throw new ConfigError([
+      `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+    ]);
+  return value;
+}
+
 export interface PurchaseBenchOptions {
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
   readonly workers: number;
   readonly partitions: number;
+  /** The purchase service's LOG_LEVEL: `debug` adds its per-purchase audit line. */
+  readonly logLevel: string;
   readonly out: string;
 }
 
@@ -36,6 +48,7 @@ export function purchaseBenchOptions(argv: readonly string[], defaultWorkers: nu
       duration: { type: 'string', default: '20' },
       workers: { type: 'string', default: String(defaultWorkers) },
       partitions: { type: 'string', default: '12' },
+      'log-level': { type: 'string', default: 'info' },
       out: { type: 'string', default: path.join(REPO_ROOT, 'results', 'bench', 'purchase') },
     },
   });
@@ -45,6 +58,7 @@ export function purchaseBenchOptions(argv: readonly string[], defaultWorkers: nu
     durationSeconds: numberOption('--duration', values.duration, 0, true),
     workers: numberOption('--workers', values.workers, 1),
     partitions: numberOption('--partitions', values.partitions, 1),
+    logLevel: logLevelOption(values['log-level']),
     out: path.resolve(values.out),
   };
 }

@@ -6,7 +6,8 @@
  * the commit and the machine beside the numbers. Target: (b)/(a) ≥ 0.8 at 256 connections, zero errors.
  *
  *   npx tsc -b services/purchase loadtest && node loadtest/dist/bench/purchase.js \
- *     [--connections 256] [--warmup 5] [--duration 20] [--workers N] [--partitions 12] [--out DIR]
+ *     [--connections 256] [--warmup 5] [--duration 20] [--workers N] [--partitions 12] [--log-level info]
+ *     [--out DIR]
  *
  * Needs the native stack's Kafka (`make up`; the harness starts it if it is not running).
  */
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
       PURCHASE_WORKERS: String(workers),
       // The load is CS6650-style clients, which send no API key (the bare express route checks none either).
       PURCHASE_AUTH: 'off',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: options.logLevel,
       NODE_ENV: 'production',
     });
     let purchase: PurchaseLoadFigures;
@@ -189,6 +190,7 @@ async function main(): Promise<number> {
       durationSeconds,
       workers,
       partitions,
+      logLevel: options.logLevel,
       kafka: topic.brokers.join(','),
     },
     results,
@@ -241,7 +243,7 @@ function renderMarkdown(report: Report, options: PurchaseBenchOptions): string {
   const processes = Object.keys(results.purchase.cpuMsPerRequest);
   const cpuRow = (label: string, r: PurchaseLoadFigures) =>
     `| ${label} | ${processes.map((k) => r.cpuMsPerRequest[k] ?? '–').join(' | ')} | ${rounded(cpuTotal(r), 3)} |`;
-  const { connections, warmupSeconds, durationSeconds, workers, partitions } = options;
+  const { connections, warmupSeconds, durationSeconds, workers, partitions, logLevel } = options;
   return `# Purchase benchmark — ${report.startedAt}
 
 (b)/(a) throughput ratio: **${report.ratio}** (target ≥ 0.8, zero errors) — ${report.meetsTarget ? 'met' : 'NOT met'}
@@ -268,7 +270,7 @@ Purchase service exit code after SIGTERM: ${results.purchase.exitCode}.
 - command: \`${report.command}\`
 - commit: ${report.commit}${report.uncommittedChanges ? ' (with uncommitted changes in services/purchase)' : ''}
 - machine: ${report.machine.cpuModel}, ${report.machine.cpus} CPUs, ${report.machine.memoryGiB} GiB, ${report.machine.platform}, Node ${report.machine.node}, load average before ${report.machine.loadAverageBefore.join(' / ')}
-- settings: ${connections} connections, ${warmupSeconds} s warm-up + ${durationSeconds} s measured per target, ${workers} workers each, ${partitions} partitions, Kafka ${report.settings.kafka}
+- settings: ${connections} connections, ${warmupSeconds} s warm-up + ${durationSeconds} s measured per target, ${workers} workers each, ${partitions} partitions, purchase service LOG_LEVEL ${logLevel}, Kafka ${report.settings.kafka}
 - the load generator, both targets and the Kafka broker share this machine; the ratio is only comparable within one run.
 `;
 }

@@ -36,6 +36,7 @@ test('purchase benchmark: the defaults, and the flags override them', () => {
     durationSeconds: 20,
     workers: 2,
     partitions: 12,
+    logLevel: 'info',
     out: path.join(REPO_ROOT, 'results', 'bench', 'purchase'),
   });
   const options = purchaseBenchOptions(
@@ -46,6 +47,8 @@ test('purchase benchmark: the defaults, and the flags override them', () => {
     [options.connections, options.warmupSeconds, options.durationSeconds, options.workers, options.out],
     [4, 0, 1.5, 1, '/tmp/x'],
   );
+  assert.equal(purchaseBenchOptions(['--log-level', 'debug'], 2).logLevel, 'debug');
+  assert.throws(() => purchaseBenchOptions(['--log-level', 'verbose'], 2), /--log-level/);
   assert.throws(() => purchaseBenchOptions(['--connections', '0'], 2), ConfigError);
   assert.throws(() => purchaseBenchOptions(['--unknown'], 2), /unknown/i);
 });

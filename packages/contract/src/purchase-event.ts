@@ -14,6 +14,12 @@ export const EventHeaders = Object.freeze({
    * The shard stores it beside the purchase to notice a key reused for a different purchase.
    */
   idempotencyKeyHash: 'idempotency-key-hash',
+  /**
+   * On purchases written with an API key: the key's id (the first 12 hex digits of its SHA-256, never
+   * the key). With the trace id and the event's purchaseId, storeId and receivedAt, the topic is the
+   * audit trail of accepted writes: every message on it was acknowledged before its 201.
+   */
+  apiKeyId: 'api-key-id',
 });
 
 /** storeId, customerId and itemId: the API's ids, 0 included. */

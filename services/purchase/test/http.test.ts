@@ -43,7 +43,20 @@ describe('POST /purchase/… with an in-memory publisher', () => {
     assert.equal(decoded.event.receivedAt, '2021-06-01T12:00:00.000Z', 'the injected clock');
   });
 
-  test('one audit line per accepted purchase, without a key id when auth is off', async () => {
+  test('at info, an accepted purchase writes no log line; its event carries no key id when auth is off', async () => {
+    const quiet = await startTestApp({ logLevel: 'info' });
+    try {
+      const response = await post(`${quiet.url}${PURCHASE_PATH}`, body);
+      assert.equal(response.status, 201);
+      assert.deepEqual(quiet.logs, []);
+      assert.equal(quiet.published.length, 1);
+      assert.equal(quiet.published[0]!.headers[EventHeaders.apiKeyId], undefined);
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  test('at debug, one audit line per accepted purchase, without a key id when auth is off', async () => {
     const before = app.logs.filter((l) => l.fields.audit === 'purchase_accepted').length;
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await post(`${app.url}${PURCHASE_PATH}`, body, {
@@ -319,7 +332,10 @@ describe('API keys', () => {
     const response = await post(`${app.url}${PURCHASE_PATH}`, body, { authorization: 'Bearer s3cret-two' });
     assert.equal(response.status, 201);
     const audit = app.logs.find((l) => l.fields.audit === 'purchase_accepted');
+    assert.equal(audit?.level, 'debug');
     assert.equal(audit?.fields.keyId, keyIdOf('s3cret-two'));
+    // The durable record: the event names the key by its id too.
+    assert.equal(app.published.at(-1)!.headers[EventHeaders.apiKeyId], keyIdOf('s3cret-two'));
     assert.ok(!JSON.stringify(app.logs).includes('s3cret'));
   });
 });

@@ -19,6 +19,8 @@ export interface AcceptedPurchase {
   readonly receivedAt: Date;
   /** The idempotency key hash of a keyed request (purchase-id.ts). */
   readonly idempotencyKeyHash?: string | undefined;
+  /** The id of the API key that wrote it; undefined when authentication is off. */
+  readonly apiKeyId?: string | undefined;
 }
 
 export function toPurchaseEvent(purchase: AcceptedPurchase): PurchaseEvent {
@@ -36,8 +38,8 @@ export function toPurchaseEvent(purchase: AcceptedPurchase): PurchaseEvent {
 /**
  * The Kafka message of a purchase: keyed by store (one store's purchases stay ordered in one
  * partition), the versioned event as value, and headers naming the schema version, continuing the
- * caller's trace (a child span of a valid incoming `traceparent`, else a new trace) and, for a keyed
- * request, carrying its idempotency key hash.
+ * caller's trace (a child span of a valid incoming `traceparent`, else a new trace), for a keyed
+ * request carrying its idempotency key hash, and for an authenticated one the API key's id.
  */
 export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparent?: string): OutgoingMessage {
   const trace = childTraceContext(parseTraceparent(incomingTraceparent));
@@ -51,6 +53,7 @@ export function toPurchaseMessage(purchase: AcceptedPurchase, incomingTraceparen
       ...(purchase.idempotencyKeyHash === undefined
         ? {}
         : { [EventHeaders.idempotencyKeyHash]: purchase.idempotencyKeyHash }),
+      ...(purchase.apiKeyId === undefined ? {} : { [EventHeaders.apiKeyId]: purchase.apiKeyId }),
     },
   };
 }

@@ -51,3 +51,11 @@ test('without a valid traceparent a new trace starts', () => {
     assert.notEqual(a.traceId, b.traceId);
   }
 });
+
+test("the API key's id travels in a header when the purchase was written with a key, and only then", () => {
+  assert.equal(toPurchaseMessage(purchase).headers[EventHeaders.apiKeyId], undefined);
+  assert.equal(
+    toPurchaseMessage({ ...purchase, apiKeyId: '0a1b2c3d4e5f' }).headers[EventHeaders.apiKeyId],
+    '0a1b2c3d4e5f',
+  );
+});

@@ -14,15 +14,23 @@ export interface LogLine {
   message: string | undefined;
 }
 
-/** A Logger that records every line, for assertions on audit and error logs. */
-export function recordingLogger(lines: LogLine[]): Logger {
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/**
+ * A Logger that records every line at `minimum` or above (pino's order), for assertions on audit and
+ * error logs.
+ */
+export function recordingLogger(lines: LogLine[], minimum = 'trace'): Logger {
+  const isLevelEnabled = (level: string) => LEVELS.indexOf(level) >= LEVELS.indexOf(minimum);
   const at =
     (level: string) =>
     (fieldsOrMessage?: unknown, message?: string): void => {
+      if (!isLevelEnabled(level)) return;
       if (typeof fieldsOrMessage === 'string') lines.push({ level, fields: {}, message: fieldsOrMessage });
       else lines.push({ level, fields: (fieldsOrMessage ?? {}) as Record<string, unknown>, message });
     };
   const logger = {
+    isLevelEnabled,
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
@@ -46,14 +54,16 @@ export interface TestApp {
  * The real HTTP app on port 0 with an in-memory publisher (acknowledges at once unless `publish` is
  * overridden), a fixed clock and sequential random ids.
  */
-export async function startTestApp(overrides: Partial<PurchaseAppDeps> & { apiKeys?: string[] } = {}) {
+export async function startTestApp(
+  overrides: Partial<PurchaseAppDeps> & { apiKeys?: string[]; logLevel?: string } = {},
+) {
   const published: OutgoingMessage[] = [];
   const logs: LogLine[] = [];
   const registry = createRegistry('purchase');
   let counter = 0;
-  const { apiKeys, ...rest } = overrides;
+  const { apiKeys, logLevel, ...rest } = overrides;
   const app = createPurchaseApp({
-    log: recordingLogger(logs),
+    log: recordingLogger(logs, logLevel),
     publish: async (message) => {
       published.push(message);
     },
