@@ -1,12 +1,13 @@
 /**
  * The calibrator: the bare express 201 route of the purchase bench (bench/bare-route.ts — the
- * purchase path, the same JSON body parser, the same number of cluster workers) under a closed-loop
+ * purchase path, the same JSON body parser, a cluster worker per core) under a closed-loop
  * load on the same machine, measured right after a run while the stack is idle. Machines of one kind
  * differ severalfold in speed, so a run's stack CPU per purchase and its throughput are also stated as
  * multiples of the bare route's server CPU per request and of its requests per second, measured
  * minutes apart on the same machine.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { waitForHttp } from '@tillstream/stack';
 import { freePort } from '@tillstream/stack/harness';
@@ -14,6 +15,12 @@ import { httpLoad } from './bench/http-load.js';
 import { keyedPurchaseRequests } from './bench/purchases.js';
 import { REPO_ROOT } from './paths.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
+
+/**
+ * The bare route's workers: one per core, its cheapest layout per request under load on this machine,
+ * whatever the measured stack runs (so a change of the stack's process layout cannot move the yardstick).
+ */
+export const CALIBRATOR_WORKERS = os.availableParallelism();
 
 export interface CalibratorOptions {
   readonly connections: number;

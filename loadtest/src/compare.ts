@@ -12,15 +12,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
-import { loadStackSettings } from '@tillstream/stack';
 import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig, type LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
-import { calibratedRatios, measureCalibrator } from './calibrator.js';
+import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
-import { stackCommand, stackEnvironment, targetsOf, type PrivateStackState } from './private-stack.js';
+import {
+  costSettingsOf,
+  stackCommand,
+  stackEnvironment,
+  targetsOf,
+  type PrivateStackState,
+} from './private-stack.js';
 import { executeRun } from './run.js';
 import { formatSummaryTable } from './summary-table.js';
 
@@ -122,7 +127,7 @@ async function main(): Promise<number> {
             target: 'make compare',
             baseline,
             clientsVariable: 'CLIENTS',
-            extra: { MODES: mode, REPETITIONS: '1' },
+            extra: { ...costSettingsOf(process.env), MODES: mode, REPETITIONS: '1' },
           },
           log,
         });
@@ -134,7 +139,7 @@ async function main(): Promise<number> {
           calibratorSeconds > 0
             ? await measureCalibrator({
                 connections: clients,
-                workers: loadStackSettings({ ...process.env, ...env }).services.purchaseWorkers,
+                workers: CALIBRATOR_WORKERS,
                 warmupMs: 2_000,
                 durationMs: calibratorSeconds * 1000,
               })

@@ -11,9 +11,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { int, loadConfig } from '@tillstream/config';
-import { loadStackSettings } from '@tillstream/stack';
-import { calibratedRatios, measureCalibrator, type Calibration } from './calibrator.js';
+import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator, type Calibration } from './calibrator.js';
 import { loadLoadConfig } from './config.js';
+import { costSettingsOf } from './private-stack.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
 import { startProvenance } from './provenance.js';
@@ -37,8 +37,7 @@ export function loadExperimentConfig(env: Record<string, string | undefined>) {
 }
 
 /**
- * Loads the bare route with the run's clients and as many workers as the stack's purchase service,
- * and adds the run's ratios to its summary.json. Undefined for a run without stack CPU (external targets).
+ * Loads the bare route with the run's clients, and adds the run's ratios to its summary.json. Undefined for a run without stack CPU (external targets).
  */
 async function calibrate(
   dir: string,
@@ -48,7 +47,7 @@ async function calibrate(
   if (!summary.cpu || seconds === 0) return undefined;
   const calibrator = await measureCalibrator({
     connections: summary.clients,
-    workers: loadStackSettings(process.env).services.purchaseWorkers,
+    workers: CALIBRATOR_WORKERS,
     warmupMs: 2_000,
     durationMs: seconds * 1000,
   });
@@ -85,6 +84,7 @@ async function main(): Promise<number> {
           target: 'make experiment',
           baseline: loadLoadConfig({}, { scenario: 'full' }),
           clientsVariable: 'CLIENTS',
+          extra: costSettingsOf(process.env),
         },
         log,
       });

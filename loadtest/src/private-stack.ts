@@ -37,6 +37,26 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
   };
 }
 
+/**
+ * The stack settings that shape what a measured run costs (process layout, partitions, shards and
+ * their PostgreSQL settings): those `env` sets, for the run's recorded command, since the stack
+ * reads them from the same environment as the run.
+ */
+export const COST_SETTINGS = [
+  'PURCHASE_WORKERS',
+  'STORE_WORKERS',
+  'KAFKA_NODES',
+  'KAFKA_PARTITIONS',
+  'SHARD_COUNT',
+  'SHARD_PG_OPTIONS',
+] as const;
+
+export function costSettingsOf(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(
+    COST_SETTINGS.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
+  );
+}
+
 /** `stack up | down | clean` of the stack `env` names (its STACK_DIR and ports only). */
 export function stackCommand(command: 'up' | 'down' | 'clean', env: Record<string, string>): void {
   const result = spawnSync(process.execPath, [STACK_CLI, command], {

@@ -92,8 +92,15 @@ export function initShard(shard: ShardPlan, settings: StackSettings, binDir: str
   }
 }
 
-/** The postgres server in the foreground, so the supervisor sees it die. fsync stays on. */
-export function postgresCommand(shard: ShardPlan, binDir: string): { command: string; args: string[] } {
+/**
+ * The postgres server in the foreground, so the supervisor sees it die. fsync stays on. `options`
+ * (SHARD_PG_OPTIONS) come last, so they override these.
+ */
+export function postgresCommand(
+  shard: ShardPlan,
+  binDir: string,
+  options: readonly string[] = [],
+): { command: string; args: string[] } {
   const settings = [
     `port=${shard.port}`,
     'listen_addresses=127.0.0.1',
@@ -108,6 +115,7 @@ export function postgresCommand(shard: ShardPlan, binDir: string): { command: st
     'max_wal_size=1GB',
     'log_min_messages=warning',
     'log_line_prefix=%m [%p] ',
+    ...options,
   ];
   return {
     command: path.join(binDir, 'postgres'),

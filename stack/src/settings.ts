@@ -44,6 +44,14 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
       /** Shard i listens on SHARD_BASE_PORT + i. */
       SHARD_BASE_PORT: int(5433, 1024, 65000),
       PG_BIN_DIR: z.string().optional(),
+      /**
+       * PostgreSQL settings for every shard server, space-separated `name=value`, after (so over) the
+       * stack's own (src/postgres.ts), e.g. `wal_compression=off checkpoint_timeout=15min`.
+       */
+      SHARD_PG_OPTIONS: z
+        .string()
+        .regex(/^(\s*[a-z_][a-z0-9_.]*=\S+)*\s*$/, 'space-separated name=value PostgreSQL settings')
+        .default(''),
       PG_USER: z.string().default('tillstream'),
       PG_PASSWORD: z.string().default('tillstream'),
       PG_DATABASE: z.string().default('tillstream'),
@@ -97,6 +105,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         count: shardCountFor(e.MODE, e.SHARD_COUNT),
         basePort: e.SHARD_BASE_PORT,
         binDir: e.PG_BIN_DIR,
+        pgOptions: e.SHARD_PG_OPTIONS.split(/\s+/).filter(Boolean),
         user: e.PG_USER,
         password: e.PG_PASSWORD,
         database: e.PG_DATABASE,

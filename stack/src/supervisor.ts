@@ -128,7 +128,7 @@ async function startAll(): Promise<void> {
   const user = serverUser();
   await Promise.all(shards.map(async (shard) => initShard(shard, settings, binDir)));
   for (const shard of shards) {
-    const { command, args } = postgresCommand(shard, binDir);
+    const { command, args } = postgresCommand(shard, binDir, settings.shards.pgOptions);
     supervise({
       name: `shard-${shard.index}`,
       command,
