@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
 import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
-import { loadLoadConfig, type LoadConfig } from './config.js';
+import { loadLoadConfig, resultsDirSetting, type LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
 import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
@@ -127,7 +127,12 @@ async function main(): Promise<number> {
             target: 'make compare',
             baseline,
             clientsVariable: 'CLIENTS',
-            extra: { ...costSettingsOf(process.env), MODES: mode, REPETITIONS: '1' },
+            extra: {
+              ...resultsDirSetting(process.env),
+              ...costSettingsOf(process.env),
+              MODES: mode,
+              REPETITIONS: '1',
+            },
           },
           log,
         });

@@ -2,6 +2,7 @@
  * Options of the load runner, the demo and the experiment, from the environment (parsed once,
  * validated, frozen). Every variable is documented in loadtest/README.md.
  */
+import path from 'node:path';
 import { bool, int, list, loadConfig, z } from '@tillstream/config';
 import { DEFAULT_PROFILE, makeProfile, type WorkloadProfile } from './workload.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -169,4 +170,13 @@ export function changedSettings(
     if (value !== base && value !== undefined) changed[name] = value as string | number | boolean;
   }
   return changed;
+}
+
+/**
+ * `RESULTS_DIR` as the caller set it, for a recorded command, when it is not the default (the
+ * measurements that write below it, compare and profile, add their own folder to it).
+ */
+export function resultsDirSetting(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const value = env.RESULTS_DIR;
+  return value === undefined || path.normalize(value) === 'results' ? {} : { RESULTS_DIR: value };
 }

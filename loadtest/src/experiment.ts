@@ -12,7 +12,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { int, loadConfig } from '@tillstream/config';
 import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator, type Calibration } from './calibrator.js';
-import { loadLoadConfig } from './config.js';
+import { loadLoadConfig, resultsDirSetting } from './config.js';
 import { costSettingsOf } from './private-stack.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
           target: 'make experiment',
           baseline: loadLoadConfig({}, { scenario: 'full' }),
           clientsVariable: 'CLIENTS',
-          extra: costSettingsOf(process.env),
+          extra: { ...resultsDirSetting(process.env), ...costSettingsOf(process.env) },
         },
         log,
       });

@@ -38,9 +38,9 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
 }
 
 /**
- * The stack settings that shape what a measured run costs (process layout, partitions, shards and
- * their PostgreSQL settings): those `env` sets, for the run's recorded command, since the stack
- * reads them from the same environment as the run.
+ * The settings that shape what a measured run costs: the stack's (process layout, partitions, shards
+ * and their PostgreSQL settings) and the services' batching, which the stack's services read from the
+ * same environment. Those `env` sets are part of the run's recorded command.
  */
 export const COST_SETTINGS = [
   'PURCHASE_WORKERS',
@@ -49,6 +49,13 @@ export const COST_SETTINGS = [
   'KAFKA_PARTITIONS',
   'SHARD_COUNT',
   'SHARD_PG_OPTIONS',
+  'PURCHASE_BATCH_MAX_MESSAGES',
+  'PURCHASE_BATCH_MAX_BYTES',
+  'PURCHASE_BATCH_LINGER_MS',
+  'KAFKA_MIN_BYTES',
+  'KAFKA_MAX_WAIT_TIME_MS',
+  'KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY',
+  'CONSUMER_MAX_EVENTS_PER_TRANSACTION',
 ] as const;
 
 export function costSettingsOf(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

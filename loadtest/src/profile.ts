@@ -14,8 +14,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { int, loadConfig, z } from '@tillstream/config';
-import { stackCommand, stackEnvironment, targetsOf, type PrivateStackState } from './private-stack.js';
-import { loadLoadConfig } from './config.js';
+import {
+  costSettingsOf,
+  stackCommand,
+  stackEnvironment,
+  targetsOf,
+  type PrivateStackState,
+} from './private-stack.js';
+import { loadLoadConfig, resultsDirSetting } from './config.js';
 import { pidOfProfileFile, summarizeProfiles, type CpuProfile, type ProfileSummary } from './cpu-profile.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
@@ -126,6 +132,7 @@ async function main(): Promise<number> {
           resultsDir: config.resultsDir,
         },
         clientsVariable: 'CLIENTS',
+        extra: { ...resultsDirSetting(process.env), ...costSettingsOf(process.env) },
       },
       log,
     });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validate as isUuid, version as uuidVersion } from 'uuid';
+import { v5 as uuidv5, validate as isUuid, version as uuidVersion } from 'uuid';
 import {
   canonicalPurchaseBody,
   canonicalPurchasePath,
@@ -9,6 +9,7 @@ import {
   derivePurchaseId,
   idempotencyKeyHash,
   MAX_IDEMPOTENCY_KEY_LENGTH,
+  PURCHASE_ID_NAMESPACE,
   purchaseIdGenerator,
 } from '../../src/domain/purchase-id.js';
 
@@ -103,4 +104,35 @@ test('Idempotency-Key: absent, or 1…200 printable ASCII characters', () => {
   for (const bad of ['', `${longest}k`, 'é', 'a\tb', 'a\u0000']) {
     assert.equal(checkIdempotencyKey(bad).ok, false, JSON.stringify(bad));
   }
+});
+
+test('ids are the UUIDv5s of the documented strings: hashing bytes gives what the string API gives', () => {
+  // Ids must not change across versions: a client retrying across a deploy must get the same id.
+  const generate = purchaseIdGenerator();
+  fc.assert(
+    fc.property(
+      fc.stringMatching(/^[\x20-\x7e]{1,200}$/),
+      fc.option(fc.stringMatching(/^[0-9a-f]{12}$/), { nil: undefined }),
+      fc.integer({ min: 0, max: 2147483647 }),
+      fc.array(
+        fc.record({
+          itemId: fc.integer({ min: 0, max: 2147483647 }),
+          quantity: fc.integer({ min: 1, max: 1000 }),
+        }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
+      (idempotencyKey, apiKeyId, storeId, lineItems) => {
+        const keyed = { idempotencyKey, apiKeyId, path: { ...path, storeId }, items: lineItems };
+        const scope = `${apiKeyId ?? ''}\n${idempotencyKey}\n${canonicalPurchasePath(keyed.path)}`;
+        const hash = uuidv5(scope, PURCHASE_ID_NAMESPACE);
+        const id = uuidv5(canonicalPurchaseBody(lineItems), hash);
+        assert.equal(idempotencyKeyHash(keyed), hash);
+        assert.equal(derivePurchaseId(keyed), id);
+        assert.deepEqual(generate(keyed), { purchaseId: id, idempotencyKeyHash: hash });
+      },
+    ),
+  );
 });
