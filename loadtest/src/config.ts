@@ -178,5 +178,7 @@ export function changedSettings(
  */
 export function resultsDirSetting(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const value = env.RESULTS_DIR;
-  return value === undefined || path.normalize(value) === 'results' ? {} : { RESULTS_DIR: value };
+  return value === undefined || path.normalize(value).replace(/\/+$/, '') === 'results'
+    ? {}
+    : { RESULTS_DIR: value };
 }

@@ -171,6 +171,8 @@ const RECORD_DIRECTORIES: Readonly<Record<string, string>> = {
   'fresh-check': "`make fresh-check`, the README's two commands in a clean Debian container",
   profile:
     "`make profile`, where the CPU goes: CPU by component and each service's V8 profile by package and function",
+  levers:
+    '`RESULTS_DIR=results/levers/<lever> … make compare`, one cost lever at a time against a baseline of the same day (docs/report.md §5.5)',
 };
 
 /** One line for a directory beside the runs: what produced it, and links to its documents. */
@@ -184,7 +186,7 @@ export function describeRecord(resultsDir: string, name: string): string {
   const documents = readdirSync(dir)
     .sort()
     .map((sub) => {
-      const doc = ['README.md', 'latest.md', 'result.md', 'summary.json'].find((f) =>
+      const doc = ['README.md', 'latest.md', 'result.md', 'summary.json', 'compare/README.md'].find((f) =>
         existsSync(path.join(dir, sub, f)),
       );
       return doc ? `[${sub}](${name}/${sub}/${doc})` : undefined;
