@@ -4,6 +4,7 @@
  * `npm run report -w loadtest` (make experiment runs it after the runs). REPORT_SCENARIO picks the
  * scenario plotted (default: the scenario of the most recent run that is not a demo).
  */
+import { formatFreshness } from './freshness.js';
 import { formatCpuBreakdown } from './summary-table.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,6 +70,18 @@ export function cpuSection(runs: readonly RecordedRun[]): string[] {
     ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatCpuBreakdown(r.summary.cpu!)}`),
     '',
     ...calibrationLines(runs),
+  ];
+}
+
+/** Each run's freshness: acknowledgement to shard commit (runs that recorded it). */
+export function freshnessSection(runs: readonly RecordedRun[]): string[] {
+  const measured = runs.filter((r) => r.summary.freshness);
+  if (measured.length === 0) return [];
+  return [
+    "Freshness — a purchase's acknowledgement (its event's `receivedAt`) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read before the load and after the drain; each quantile is the upper bound of its bucket. The Store API shows a commit at most its cache TTL later (`STORE_CACHE_TTL_MS`).",
+    '',
+    ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatFreshness(r.summary.freshness!)}`),
+    '',
   ];
 }
 
@@ -270,6 +283,7 @@ export async function generateReport(resultsDir: string, requestedScenario?: str
     ...all.map(tableRow),
     '',
     ...cpuSection(all),
+    ...freshnessSection(all),
   );
   parts.push(...chaosSection(loadChaosRuns(resultsDir)));
   const runDirs = new Set(all.map((r) => r.dir));

@@ -4,6 +4,7 @@
  */
 import type { Calibration } from './calibrator.js';
 import type { CpuBreakdown } from './component-cpu.js';
+import type { Freshness } from './freshness.js';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,11 @@ export interface RunSummary {
    * right after the run (`make experiment`; the comparison records its own under `compare`).
    */
   readonly calibration?: Calibration;
+  /**
+   * Acknowledgement to shard commit for the run's purchases, from the consumer's histogram read before
+   * the load and after the drain (absent when the consumer's metrics were not reachable).
+   */
+  readonly freshness?: Freshness;
 }
 
 export function machineInfo(): MachineInfo {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { changedSettings, type LoadConfig } from './config.js';
 import { startLagSampler } from './consumer-lag.js';
+import { freshnessBetween, readFreshness, type Freshness } from './freshness.js';
 import { Ledger } from './ledger.js';
 import { startProgress } from './progress.js';
 import { CsvRecorder } from './records.js';
@@ -95,12 +96,16 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       plainIntervalMs: config.progressIntervalMs,
     });
     const cpuBefore = options.stackDir ? sampleStack(options.stackDir) : undefined;
+    const freshnessBefore = targets.consumerMetricsUrl
+      ? await readFreshness(targets.consumerMetricsUrl)
+      : undefined;
     const load = await run.run();
     progress.stop();
     const recordsFile = await recorder.finish(config.gzipAboveBytes);
 
     let drain: RunSummary['drain'] = null;
     let verify: RunSummary['verify'] = null;
+    let freshness: Freshness | undefined;
     const storeIds = Array.from({ length: profile.stores }, (_, i) => storeIdOf(profile, i));
     if (config.verify && shards) {
       log('waiting for the consumer to drain…');
@@ -112,6 +117,12 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
         ...(targets.consumerMetricsUrl ? { consumerMetricsUrl: targets.consumerMetricsUrl } : {}),
         timeoutMs: config.drainTimeoutMs,
       });
+      // Every purchase of the run is committed now: the histogram's difference holds them all.
+      const freshnessAfter =
+        freshnessBefore && drain.drained && targets.consumerMetricsUrl
+          ? await readFreshness(targets.consumerMetricsUrl)
+          : undefined;
+      if (freshnessBefore && freshnessAfter) freshness = freshnessBetween(freshnessBefore, freshnessAfter);
       log(`verifying the ledger against the shards${targets.storeUrl ? ' and the Store API' : ''}…`);
       verify = await verifyRun({
         ledger,
@@ -155,6 +166,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       files: { records: path.basename(recordsFile), lag: 'lag.csv' },
       invariantsHold: load.purchases.failed === 0 && (verify?.ok ?? false) && (drain?.drained ?? false),
       ...(cpu ? { cpu } : {}),
+      ...(freshness ? { freshness } : {}),
     };
     writeRunFiles(dir, summary, lag);
     return { summary, dir };

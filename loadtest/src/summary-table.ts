@@ -1,5 +1,6 @@
 /** The human summary of a run, printed by the CLI, the demo and the experiment. */
 import type { CpuBreakdown } from './component-cpu.js';
+import { formatFreshness } from './freshness.js';
 import path from 'node:path';
 import type { RunSummary } from './results.js';
 import type { CheckResult } from './verify.js';
@@ -53,6 +54,7 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
         : `NOT drained after ${(drain.drainMs / 1000).toFixed(0)} s (${n(drain.foundQuantity)} of ${n(drain.expectedQuantity)} items on the shards)`,
     ]);
   }
+  if (summary.freshness) rows.push(['freshness', formatFreshness(summary.freshness)]);
   rows.push(['ledger == shards', check(verify?.shards, '(store, item) totals')]);
   rows.push(['purchase rows', check(verify?.purchaseRows, 'stores, one row per acknowledged purchase')]);
   rows.push(['ledger == Store API', check(verify?.storeApi, "stores' top 10")]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import {
   cpuSection,
+  freshnessSection,
   describeRecord,
   generateReport,
   latestRuns,
@@ -162,4 +163,20 @@ test('a calibrated run shows its stack CPU per purchase as a multiple of the bar
   );
   assert.doesNotMatch(section, /\[plain\]\(plain\/\): bare route/);
   assert.doesNotMatch(cpuSection([uncalibrated]).join('\n'), /bare route/);
+});
+
+test('a run that recorded freshness lists its quantiles; runs without it are left out', () => {
+  const base = JSON.parse(
+    readFileSync(path.join(dir, '2026-01-02-full-512', 'summary.json'), 'utf8'),
+  ) as object;
+  const freshness = { count: 1000, p50S: 0.05, p95S: 0.1, p99S: 0.25 };
+  const fresh = { dir: 'fresh', summary: { ...base, freshness } } as unknown as RecordedRun;
+  const plain = { dir: 'plain', summary: base } as unknown as RecordedRun;
+  assert.deepEqual(freshnessSection([plain]), []);
+  const section = freshnessSection([fresh, plain]).join('\n');
+  assert.match(
+    section,
+    /- \[fresh\]\(fresh\/\): p50 ≤ 0\.05 s, p95 ≤ 0\.1 s, p99 ≤ 0\.25 s \(1,000 purchases/,
+  );
+  assert.doesNotMatch(section, /\[plain\]/);
 });

@@ -62,26 +62,6 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', (_req, res) => {
-    const kafkaConnected = deps.isKafkaConnected();
-    const ready = kafkaConnected && !deps.isStopping();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', kafkaConnected });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
-    res.send(await deps.metricsText());
-  });
-  const document = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
-    app.all(path, methodNotAllowed(['GET', 'HEAD']));
-  }
-
   /** 401 unless the request carries a configured API key; returns the key's id. */
   function authenticate(req: Request): string | undefined {
     const result = deps.authenticator.authenticate(req.get('authorization'));
@@ -224,8 +204,30 @@ export function createPurchaseApp(deps: PurchaseAppDeps): Express {
     );
   }
 
+  // The purchase route first: express tries the routes in order, so each purchase skips the operational
+  // routes' path matching.
   app.post(PURCHASE_ROUTE, checkRequest, parseJson, writePurchase);
   app.all(PURCHASE_ROUTE, methodNotAllowed(['POST']));
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    const kafkaConnected = deps.isKafkaConnected();
+    const ready = kafkaConnected && !deps.isStopping();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', kafkaConnected });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', METRICS_CONTENT_TYPE);
+    res.send(await deps.metricsText());
+  });
+  const document = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json']) {
+    app.all(path, methodNotAllowed(['GET', 'HEAD']));
+  }
+
   app.use(notFound);
   app.use(errorHandler(log));
   return app;
