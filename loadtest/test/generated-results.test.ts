@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { generateCompareReport } from '../src/compare-report.js';
 import { COMPARE_MODES } from '../src/compare.js';
 import { REPO_ROOT } from '../src/paths.js';
+import { generateLeversReport } from '../src/levers-report.js';
 import { generateReport } from '../src/report.js';
 
 const committed = path.join(REPO_ROOT, 'results');
@@ -42,4 +43,12 @@ test('results/compare/README.md is exactly what loadtest/src/compare-report.ts g
       file,
     );
   }
+});
+
+test('results/levers/README.md is exactly what loadtest/src/levers-report.ts generates', () => {
+  assert.ok(generateLeversReport(path.join(copy, 'levers')) > 0);
+  assert.equal(
+    readFileSync(path.join(committed, 'levers', 'README.md'), 'utf8'),
+    readFileSync(path.join(copy, 'levers', 'README.md'), 'utf8'),
+  );
 });

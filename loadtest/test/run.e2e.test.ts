@@ -55,6 +55,10 @@ test('a recorded run says which commit and tree produced it and how to reproduce
   // The pipeline authenticates writes: every purchase was sent with its key, which no record holds.
   assert.ok(pipeline.targets.apiKey);
   assert.equal(summary.load.purchases.ok, 4 * 2 * 3);
+  // Freshness covers exactly the run's purchases: the pipeline's consumer committed nothing else.
+  assert.equal(written.freshness?.count, summary.load.purchases.ok);
+  const p99 = written.freshness!.p99S;
+  assert.ok(p99 !== null && p99 <= 60, JSON.stringify(written.freshness));
   assert.ok(!readFileSync(path.join(dir, 'summary.json'), 'utf8').includes(pipeline.targets.apiKey));
   assert.equal(
     written.command,
