@@ -16,15 +16,20 @@ export function parseConsumerLag(text: string): number | undefined {
   return sum;
 }
 
-/** The consumer's current total lag, or undefined when its metrics cannot be read. */
-export async function readConsumerLag(metricsUrl: string, timeoutMs = 2000): Promise<number | undefined> {
+/** A Prometheus text exposition, or undefined when it cannot be read. */
+export async function readMetricsText(metricsUrl: string, timeoutMs = 2000): Promise<string | undefined> {
   try {
     const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    return parseConsumerLag(await response.text());
+    return response.ok ? await response.text() : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The consumer's current total lag, or undefined when its metrics cannot be read. */
+export async function readConsumerLag(metricsUrl: string, timeoutMs = 2000): Promise<number | undefined> {
+  const text = await readMetricsText(metricsUrl, timeoutMs);
+  return text === undefined ? undefined : parseConsumerLag(text);
 }
 
 export interface LagSample {

@@ -1,11 +1,14 @@
 /**
- * Freshness: the time from a purchase's acknowledgement (the event's `receivedAt`, set just before the
- * 201) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read
+ * Freshness: the time from a purchase's receipt (the event's `receivedAt`, set when the purchase
+ * service builds the event, before Kafka acknowledges it and the client gets its 201) to its commit on
+ * its shard — an upper bound of the time from the 201 to the commit — from the consumer's `consumer_freshness_seconds` histogram read
  * before the load and after the drain. The difference holds exactly the run's purchases (and anything
  * else the consumer committed meanwhile); its quantiles are bucket upper bounds, so a p99 of 0.25 s
  * means "at most 0.25 s". Two clocks take part (the purchase service's and the consumer's); on one
  * machine they are the same clock.
  */
+
+import { readMetricsText } from './consumer-lag.js';
 
 const METRIC = 'consumer_freshness_seconds_bucket';
 
@@ -63,17 +66,12 @@ export function freshnessBetween(before: Histogram, after: Histogram): Freshness
 
 /** The consumer's freshness histogram now (empty before its first commit), or undefined when its metrics cannot be read. */
 export async function readFreshness(metricsUrl: string, timeoutMs = 2000): Promise<Histogram | undefined> {
-  try {
-    const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    return parseFreshnessHistogram(await response.text());
-  } catch {
-    return undefined;
-  }
+  const text = await readMetricsText(metricsUrl, timeoutMs);
+  return text === undefined ? undefined : parseFreshnessHistogram(text);
 }
 
 /** "p50 ≤ 0.1 s, p99 ≤ 0.5 s (276,480 purchases)". */
 export function formatFreshness(freshness: Freshness): string {
   const bound = (s: number | null) => (s === null ? `> ${freshness.overLargestBoundS ?? '?'} s` : `≤ ${s} s`);
-  return `p50 ${bound(freshness.p50S)}, p95 ${bound(freshness.p95S)}, p99 ${bound(freshness.p99S)} (${freshness.count.toLocaleString('en-US')} purchases, acknowledgement to shard commit)`;
+  return `p50 ${bound(freshness.p50S)}, p95 ${bound(freshness.p95S)}, p99 ${bound(freshness.p99S)} (${freshness.count.toLocaleString('en-US')} purchases, receipt to shard commit)`;
 }

@@ -73,12 +73,12 @@ export function cpuSection(runs: readonly RecordedRun[]): string[] {
   ];
 }
 
-/** Each run's freshness: acknowledgement to shard commit (runs that recorded it). */
+/** Each run's freshness: receipt to shard commit (runs that recorded it). */
 export function freshnessSection(runs: readonly RecordedRun[]): string[] {
   const measured = runs.filter((r) => r.summary.freshness);
   if (measured.length === 0) return [];
   return [
-    "Freshness — a purchase's acknowledgement (its event's `receivedAt`) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read before the load and after the drain; each quantile is the upper bound of its bucket. The Store API shows a commit at most its cache TTL later (`STORE_CACHE_TTL_MS`).",
+    "Freshness — a purchase's receipt (its event's `receivedAt`, before Kafka's acknowledgement and the 201, so an upper bound of 201 to commit) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read before the load and after the drain; each quantile is the upper bound of its bucket. The Store API shows a commit at most its cache TTL later (`STORE_CACHE_TTL_MS`).",
     '',
     ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatFreshness(r.summary.freshness!)}`),
     '',

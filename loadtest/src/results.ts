@@ -64,7 +64,7 @@ export interface RunSummary {
    */
   readonly calibration?: Calibration;
   /**
-   * Acknowledgement to shard commit for the run's purchases, from the consumer's histogram read before
+   * Receipt (the event's receivedAt) to shard commit for the run's purchases, from the consumer's histogram read before
    * the load and after the drain (absent when the consumer's metrics were not reachable).
    */
   readonly freshness?: Freshness;
