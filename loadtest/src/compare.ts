@@ -129,7 +129,8 @@ async function main(): Promise<number> {
             clientsVariable: 'CLIENTS',
             extra: {
               ...resultsDirSetting(process.env),
-              ...costSettingsOf(process.env),
+              // Without PROMETHEUS: every comparison stack runs without it, whatever the caller set.
+              ...costSettingsOf({ ...process.env, PROMETHEUS: undefined }),
               MODES: mode,
               REPETITIONS: '1',
             },
