@@ -19,13 +19,7 @@ import { REPO_ROOT } from './paths.js';
 import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
-import {
-  costSettingsOf,
-  stackCommand,
-  stackEnvironment,
-  targetsOf,
-  type PrivateStackState,
-} from './private-stack.js';
+import { costSettingsOf, stackCommand, stackEnvironment, readPrivateStack } from './private-stack.js';
 import { executeRun } from './run.js';
 import { formatSummaryTable } from './summary-table.js';
 
@@ -109,8 +103,7 @@ async function main(): Promise<number> {
     stackCommand('clean', env);
     stackCommand('up', env);
     try {
-      const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as PrivateStackState;
-      const targets = targetsOf(state, stackDir);
+      const { state, targets } = await readPrivateStack(stackDir);
       for (const [i, { clients, repetition }] of runPlan(config.clients, repetitions).entries()) {
         if (i > 0) await sleep(coolDownMs);
         const cpuBefore = cpuSecondsOfTrees([state.supervisor.pid]);

@@ -4,17 +4,20 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { readStackApiKey } from '@tillstream/stack';
 import { REPO_ROOT } from './paths.js';
-import type { Targets } from './targets.js';
+import {
+  readStackState,
+  resolveTargets,
+  STACK_TARGETS_ONLY,
+  type StackStateView,
+  type Targets,
+} from './targets.js';
 
 const STACK_CLI = path.join(REPO_ROOT, 'stack', 'dist', 'cli.js');
 
-/** The fields of the private stack's state.json the measurements read. */
-export interface PrivateStackState {
+/** The fields of the private stack's state.json the measurements read beyond the load runner's. */
+export interface PrivateStackState extends StackStateView {
   readonly supervisor: { readonly pid: number };
-  readonly kafka: { readonly partitions: number };
-  readonly shards: readonly { readonly url: string }[];
   readonly services: Readonly<Record<string, { readonly url: string; readonly pids?: readonly number[] }>>;
 }
 
@@ -39,8 +42,8 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
 
 /**
  * The settings that shape what a measured run costs: the stack's (process layout, partitions, shards
- * and their PostgreSQL settings, Prometheus scraping) and the services' batching, which the stack's services read from the
- * same environment. Those `env` sets are part of the run's recorded command.
+ * and their PostgreSQL settings, Prometheus scraping) and the services' batching, which the stack's
+ * services read from the same environment. Those `env` sets are part of the run's recorded command.
  */
 export const COST_SETTINGS = [
   'PURCHASE_WORKERS',
@@ -77,20 +80,14 @@ export function stackCommand(command: 'up' | 'down' | 'clean', env: Record<strin
   }
 }
 
-/** What the load runner sends to and checks: the stack's services, shards and generated API key. */
-export function targetsOf(state: PrivateStackState, stackDir: string): Targets {
-  const purchase = state.services.purchase?.url;
-  if (!purchase) throw new Error('the stack runs without the purchase service (build it: make build)');
-  const shardUrls = state.shards.map((s) => s.url);
-  const consumer = state.services.consumer?.url;
-  const apiKey = readStackApiKey(stackDir);
-  return {
-    purchaseUrl: purchase,
-    ...(state.services.store ? { storeUrl: state.services.store.url } : {}),
-    ...(consumer ? { consumerMetricsUrl: `${consumer}/metrics` } : {}),
-    shardUrls,
-    topology: { partitionCount: state.kafka.partitions, shardCount: shardUrls.length },
-    // Every private stack's purchase service authenticates writes with its stack's generated key.
-    ...(apiKey ? { apiKey } : {}),
-  };
+/**
+ * The private stack in `stackDir` (after `stackCommand('up', …)`) and what the load runner sends to and
+ * checks there: its services, shards and generated API key, whatever PURCHASE_URL and the like say.
+ */
+export async function readPrivateStack(
+  stackDir: string,
+): Promise<{ state: PrivateStackState; targets: Targets }> {
+  const state = await readStackState<PrivateStackState>(REPO_ROOT, stackDir);
+  if (!state) throw new Error(`no readable state.json in ${stackDir}`);
+  return { state, targets: resolveTargets(STACK_TARGETS_ONLY, state) };
 }

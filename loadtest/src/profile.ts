@@ -18,7 +18,7 @@ import {
   costSettingsOf,
   stackCommand,
   stackEnvironment,
-  targetsOf,
+  readPrivateStack,
   type PrivateStackState,
 } from './private-stack.js';
 import { loadLoadConfig, resultsDirSetting } from './config.js';
@@ -114,8 +114,7 @@ async function main(): Promise<number> {
   stackCommand('up', env);
   let stopped = false;
   try {
-    const state = JSON.parse(readFileSync(path.join(stackDir, 'state.json'), 'utf8')) as PrivateStackState;
-    const targets = targetsOf(state, stackDir);
+    const { state, targets } = await readPrivateStack(stackDir);
     const clients = config.clients[0] ?? config.profile.stores;
     const stats = readAllProcStats();
     const { summary, dir } = await executeRun({

@@ -28,13 +28,16 @@ export interface StackStateView {
   readonly purchaseApiKey?: string;
 }
 
-/** The state of the stack in `stackDir` (STACK_DIR; by default `.stack` of the checkout), with its key. */
-export async function readStackState(
+/**
+ * The state of the stack in `stackDir` (STACK_DIR; by default `.stack` of the checkout), with its key;
+ * `View` names the further fields of state.json a caller reads.
+ */
+export async function readStackState<View extends StackStateView = StackStateView>(
   repoRoot: string,
   stackDir = path.join(repoRoot, '.stack'),
-): Promise<StackStateView | undefined> {
+): Promise<View | undefined> {
   try {
-    const state = JSON.parse(await readFile(path.join(stackDir, 'state.json'), 'utf8')) as StackStateView;
+    const state = JSON.parse(await readFile(path.join(stackDir, 'state.json'), 'utf8')) as View;
     const purchaseApiKey = readStackApiKey(stackDir);
     return purchaseApiKey ? { ...state, purchaseApiKey } : state;
   } catch {
@@ -42,11 +45,27 @@ export async function readStackState(
   }
 }
 
+/** The variables that name targets explicitly (LoadConfig's). */
+export type ExplicitTargets = Pick<
+  LoadConfig,
+  'apiKey' | 'purchaseUrl' | 'storeUrl' | 'consumerMetricsUrl' | 'shardUrls' | 'kafkaPartitions'
+>;
+
+/** No explicit target: everything from the stack's state (a private stack of a measurement). */
+export const STACK_TARGETS_ONLY: ExplicitTargets = {
+  apiKey: undefined,
+  purchaseUrl: undefined,
+  storeUrl: undefined,
+  consumerMetricsUrl: undefined,
+  shardUrls: [],
+  kafkaPartitions: undefined,
+};
+
 /**
  * Explicit variables win; the stack state fills the rest. Throws when the purchase URL is unknown.
  * The stack's API key is sent only to the stack's own purchase service, never to another PURCHASE_URL.
  */
-export function resolveTargets(config: LoadConfig, state: StackStateView | undefined): Targets {
+export function resolveTargets(config: ExplicitTargets, state: StackStateView | undefined): Targets {
   const purchaseUrl = config.purchaseUrl ?? state?.services.purchase?.url;
   if (!purchaseUrl) {
     throw new Error(
