@@ -98,3 +98,28 @@ export async function measureCalibrator(options: CalibratorOptions): Promise<Cal
     await exited;
   }
 }
+
+/**
+ * The bare route measured right after a run with as many clients for `seconds`, and the run's stack
+ * CPU per purchase and throughput as multiples of it; undefined when `seconds` is 0.
+ */
+export async function calibrateRun(
+  run: {
+    readonly clients: number;
+    readonly stackCpuMsPerPurchase: number;
+    readonly purchasesPerSecond: number;
+  },
+  seconds: number,
+): Promise<Calibration | undefined> {
+  if (seconds === 0) return undefined;
+  const calibrator = await measureCalibrator({
+    connections: run.clients,
+    workers: CALIBRATOR_WORKERS,
+    warmupMs: 2_000,
+    durationMs: seconds * 1000,
+  });
+  return {
+    calibrator,
+    ...calibratedRatios(run.stackCpuMsPerPurchase, run.purchasesPerSecond, calibrator),
+  };
+}

@@ -8,7 +8,6 @@
  * is read from /proc. Writes results/compare/<date>-<mode>-<clients>-r<n>/summary.json and
  * regenerates results/compare/README.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, int, loadConfig, z } from '@tillstream/config';
@@ -16,10 +15,11 @@ import { runIfEntry } from './entry.js';
 import { generateCompareReport, type CompareRecord } from './compare-report.js';
 import { loadLoadConfig, resultsDirSetting, type LoadConfig } from './config.js';
 import { REPO_ROOT } from './paths.js';
-import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator } from './calibrator.js';
+import { calibrateRun } from './calibrator.js';
 import { cpuSecondsOfTrees } from './process-cpu.js';
 import { startProvenance } from './provenance.js';
 import { costSettingsOf, stackCommand, stackEnvironment, readPrivateStack } from './private-stack.js';
+import { addToSummary } from './results.js';
 import { executeRun } from './run.js';
 import { formatSummaryTable } from './summary-table.js';
 
@@ -134,15 +134,14 @@ async function main(): Promise<number> {
         const stackCpuSeconds = cpuSecondsOfTrees([state.supervisor.pid]) - cpuBefore;
         const stackCpuMsPerPurchase = (stackCpuSeconds * 1000) / Math.max(1, summary.load.purchases.ok);
         // The bare route, under as many closed-loop clients, with the stack idle after its checks.
-        const calibrator =
-          calibratorSeconds > 0
-            ? await measureCalibrator({
-                connections: clients,
-                workers: CALIBRATOR_WORKERS,
-                warmupMs: 2_000,
-                durationMs: calibratorSeconds * 1000,
-              })
-            : undefined;
+        const calibration = await calibrateRun(
+          {
+            clients,
+            stackCpuMsPerPurchase,
+            purchasesPerSecond: summary.load.throughputPerSecond,
+          },
+          calibratorSeconds,
+        );
         const record: CompareRecord = {
           mode,
           stackCpuSeconds,
@@ -152,16 +151,9 @@ async function main(): Promise<number> {
           batch,
           repetition,
           repetitions,
-          ...(calibrator
-            ? {
-                calibrator,
-                ...calibratedRatios(stackCpuMsPerPurchase, summary.load.throughputPerSecond, calibrator),
-              }
-            : {}),
+          ...calibration,
         };
-        const file = path.join(dir, 'summary.json');
-        const written = JSON.parse(readFileSync(file, 'utf8')) as object;
-        writeFileSync(file, `${JSON.stringify({ ...written, compare: record }, null, 2)}\n`);
+        addToSummary(dir, { compare: record });
         console.log(`\n${formatSummaryTable(summary, dir, REPO_ROOT)}`);
         console.log(
           `  stack CPU   ${stackCpuSeconds.toFixed(1)} s = ${record.stackCpuMsPerPurchase.toFixed(3)} ms/purchase (${record.stackCoresUsed.toFixed(2)} cores)` +

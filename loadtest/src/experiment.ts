@@ -7,18 +7,17 @@
  * CALIBRATOR_SECONDS, and the run's summary.json records its stack CPU per purchase and its throughput
  * as multiples of the route's. Stops the stack it started unless KEEP=1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { int, loadConfig } from '@tillstream/config';
-import { CALIBRATOR_WORKERS, calibratedRatios, measureCalibrator, type Calibration } from './calibrator.js';
+import { calibrateRun } from './calibrator.js';
 import { loadLoadConfig, resultsDirSetting } from './config.js';
 import { costSettingsOf } from './private-stack.js';
 import { runIfEntry } from './entry.js';
 import { REPO_ROOT } from './paths.js';
 import { startProvenance } from './provenance.js';
 import { generateReport } from './report.js';
-import type { RunSummary } from './results.js';
+import { addToSummary } from './results.js';
 import { executeRun } from './run.js';
 import { openStackSession } from './stack-session.js';
 import { formatSummaryTable } from './summary-table.js';
@@ -34,31 +33,6 @@ export function loadExperimentConfig(env: Record<string, string | undefined>) {
     env,
     (e) => ({ coolDownMs: e.COOL_DOWN_MS, calibratorSeconds: e.CALIBRATOR_SECONDS }),
   );
-}
-
-/**
- * Loads the bare route with the run's clients, and adds the run's ratios to its summary.json. Undefined for a run without stack CPU (external targets).
- */
-async function calibrate(
-  dir: string,
-  summary: RunSummary,
-  seconds: number,
-): Promise<Calibration | undefined> {
-  if (!summary.cpu || seconds === 0) return undefined;
-  const calibrator = await measureCalibrator({
-    connections: summary.clients,
-    workers: CALIBRATOR_WORKERS,
-    warmupMs: 2_000,
-    durationMs: seconds * 1000,
-  });
-  const calibration: Calibration = {
-    calibrator,
-    ...calibratedRatios(summary.cpu.stack.msPerPurchase, summary.load.throughputPerSecond, calibrator),
-  };
-  const file = path.join(dir, 'summary.json');
-  const written = JSON.parse(readFileSync(file, 'utf8')) as object;
-  writeFileSync(file, `${JSON.stringify({ ...written, calibration }, null, 2)}\n`);
-  return calibration;
 }
 
 async function main(): Promise<number> {
@@ -88,7 +62,19 @@ async function main(): Promise<number> {
         },
         log,
       });
-      const calibration = session.stackDir ? await calibrate(dir, summary, calibratorSeconds) : undefined;
+      // The bare route, with the stack idle after the run's checks (a stack this session measures only).
+      const calibration =
+        session.stackDir && summary.cpu
+          ? await calibrateRun(
+              {
+                clients: summary.clients,
+                stackCpuMsPerPurchase: summary.cpu.stack.msPerPurchase,
+                purchasesPerSecond: summary.load.throughputPerSecond,
+              },
+              calibratorSeconds,
+            )
+          : undefined;
+      if (calibration) addToSummary(dir, { calibration });
       console.log(
         `\n${formatSummaryTable(calibration ? { ...summary, calibration } : summary, dir, REPO_ROOT)}\n`,
       );

@@ -5,7 +5,7 @@
 import type { Calibration } from './calibrator.js';
 import type { CpuBreakdown } from './component-cpu.js';
 import type { Freshness } from './freshness.js';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LagSample } from './consumer-lag.js';
@@ -106,6 +106,13 @@ export function prepareRunDirectory(dir: string): void {
 
 export function lagCsv(samples: readonly LagSample[]): string {
   return `tMs,lag\n${samples.map((s) => `${s.tMs},${s.lag}\n`).join('')}`;
+}
+
+/** Adds `fields` to the summary.json of the run in `dir` (what a measurement learns after the run). */
+export function addToSummary(dir: string, fields: Readonly<Record<string, unknown>>): void {
+  const file = path.join(dir, 'summary.json');
+  const written = JSON.parse(readFileSync(file, 'utf8')) as object;
+  writeFileSync(file, `${JSON.stringify({ ...written, ...fields }, null, 2)}\n`);
 }
 
 export function writeRunFiles(dir: string, summary: RunSummary, lag: readonly LagSample[]): void {
