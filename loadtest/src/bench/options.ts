@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@tillstream/config';
+import { ConfigError, logLevel } from '@tillstream/config';
 import { REPO_ROOT } from '../paths.js';
 
 /** `value` as a number of at least `min` (an integer unless `fractional`), or a ConfigError naming `name`. */
@@ -18,14 +18,14 @@ export function numberOption(name: string, value: string, min: number, fractiona
   return number;
 }
 
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
+/** The services' own LOG_LEVEL rule (@tillstream/config), for a flag. */
 function logLevelOption(value: string): string {
-  if (!LOG_LEVELS.includes(value))
+  const parsed = logLevel().safeParse(value);
+  if (!parsed.success)
     throw new ConfigError([
-      `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+      `--log-level must be one of ${logLevel().removeDefault().options.join(', ')}, got ${JSON.stringify(value)}`,
     ]);
-  return value;
+  return parsed.data;
 }
 
 export interface PurchaseBenchOptions {
