@@ -50,7 +50,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
        */
       SHARD_PG_OPTIONS: z
         .string()
-        .regex(/^(\s*[a-z_][a-z0-9_.]*=\S+)*\s*$/, 'space-separated name=value PostgreSQL settings')
+        .regex(/^\s*(?:[a-z_][a-z0-9_.]*=\S+(?:\s+|$))*$/, 'space-separated name=value PostgreSQL settings')
         .default(''),
       PG_USER: z.string().default('tillstream'),
       PG_PASSWORD: z.string().default('tillstream'),

@@ -3,7 +3,8 @@
  * (bare-route.ts) and (b) the purchase service publishing to the local Kafka (acks=all), in one run on
  * this machine. Every request carries an Idempotency-Key of its own, as the load runner's do (so (b)
  * derives each purchase id from its key). Writes results/bench/purchase/<time>.{json,md} and
- * latest.{json,md} with the command, the commit and the machine beside the numbers. Target: (b)/(a) ≥ 0.8 at 256 connections, zero errors.
+ * latest.{json,md} with the command, the commit and the machine beside the numbers. Target: (b)/(a)
+ * ≥ 0.8 at 256 connections, zero errors.
  *
  *   npx tsc -b services/purchase loadtest && node loadtest/dist/bench/purchase.js \
  *     [--connections 256] [--warmup 5] [--duration 20] [--workers N] [--partitions 12] [--log-level info]
