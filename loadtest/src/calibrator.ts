@@ -60,15 +60,18 @@ export function calibratedRatios(
   };
 }
 
-/** Starts the bare route, loads it, stops it. */
-export async function measureCalibrator(options: CalibratorOptions): Promise<CalibratorResult> {
+/** Runs `use` against the bare route, started for it with `workers` cluster workers, then stops the route. */
+export async function withBareRoute<T>(
+  workers: number,
+  use: (url: string, pid: number) => Promise<T>,
+): Promise<T> {
   const port = await freePort();
   // The compiled route (make build), also when this module runs from its TypeScript source.
   const child = spawn(
     process.execPath,
     [path.join(REPO_ROOT, 'loadtest', 'dist', 'bench', 'bare-route.js')],
     {
-      env: { ...process.env, WORKERS: String(options.workers), PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...process.env, WORKERS: String(workers), PORT: String(port), HOST: '127.0.0.1' },
       stdio: 'ignore',
     },
   );
@@ -76,13 +79,23 @@ export async function measureCalibrator(options: CalibratorOptions): Promise<Cal
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitForHttp(`${url}/readyz`, 30_000);
+    return await use(url, child.pid!);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+/** Starts the bare route, loads it, stops it. */
+export async function measureCalibrator(options: CalibratorOptions): Promise<CalibratorResult> {
+  return withBareRoute(options.workers, async (url, pid) => {
     const result = await httpLoad({
       baseUrl: url,
       clients: options.connections,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
       next: keyedPurchaseRequests(`calibrator-${process.pid}-${Date.now()}`),
-      cpuSeconds: () => ({ server: cpuSecondsOfTrees([child.pid!]) }),
+      cpuSeconds: () => ({ server: cpuSecondsOfTrees([pid]) }),
     });
     let created = 0;
     for (const [key, count] of result.statuses) if (key.endsWith(' 201')) created += count;
@@ -93,10 +106,7 @@ export async function measureCalibrator(options: CalibratorOptions): Promise<Cal
       requestsPerSecond: created / result.seconds,
       serverCpuMsPerRequest: ((result.cpuSeconds.server ?? 0) * 1000) / Math.max(1, created),
     };
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
+  });
 }
 
 /**

@@ -9,24 +9,14 @@
  */
 
 import { readMetricsText } from './consumer-lag.js';
+import { observedBetween, parseHistogram, type Histogram } from './histogram.js';
 
-const METRIC = 'consumer_freshness_seconds_bucket';
+const METRIC = 'consumer_freshness_seconds';
 
-/** Cumulative counts by upper bound (seconds; Infinity for `+Inf`), summed over label sets. */
-export type Histogram = ReadonlyMap<number, number>;
+export type { Histogram };
 
 export function parseFreshnessHistogram(exposition: string): Histogram {
-  const buckets = new Map<number, number>();
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(METRIC)) continue;
-    const match = /le="([^"]+)"[^}]*}\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const bound = match[1] === '+Inf' ? Infinity : Number(match[1]);
-    const count = Number(match[2]);
-    if (Number.isNaN(bound) || !Number.isFinite(count)) continue;
-    buckets.set(bound, (buckets.get(bound) ?? 0) + count);
-  }
-  return buckets;
+  return parseHistogram(exposition, METRIC);
 }
 
 export interface Freshness {
@@ -42,25 +32,14 @@ export interface Freshness {
 
 /** Quantiles of `after − before` (a counter reset, e.g. a consumer restart, counts `after` alone). */
 export function freshnessBetween(before: Histogram, after: Histogram): Freshness {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const reset = bounds.some((b) => (after.get(b) ?? 0) < (before.get(b) ?? 0));
-  const cumulative = bounds.map((b) => (after.get(b) ?? 0) - (reset ? 0 : (before.get(b) ?? 0)));
-  const count = cumulative.at(-1) ?? 0;
-  const quantile = (q: number): number | null => {
-    if (count === 0) return null;
-    const rank = Math.ceil(q * count);
-    const index = cumulative.findIndex((c) => c >= rank);
-    const bound = bounds[index];
-    return bound === undefined || bound === Infinity ? null : bound;
-  };
-  const largest = bounds.filter(Number.isFinite).at(-1);
-  const overLargest = largest !== undefined && count > (cumulative[bounds.indexOf(largest)] ?? 0);
+  const { count, quantiles, overLargestBound } = observedBetween(before, after, [0.5, 0.95, 0.99]);
+  const [p50S = null, p95S = null, p99S = null] = quantiles;
   return {
     count,
-    p50S: quantile(0.5),
-    p95S: quantile(0.95),
-    p99S: quantile(0.99),
-    ...(overLargest ? { overLargestBoundS: largest } : {}),
+    p50S,
+    p95S,
+    p99S,
+    ...(overLargestBound === undefined ? {} : { overLargestBoundS: overLargestBound }),
   };
 }
 

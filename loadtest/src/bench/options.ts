@@ -66,6 +66,8 @@ export function purchaseBenchOptions(argv: readonly string[], defaultWorkers: nu
 export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.js [options]
   --duration-s 15 --warmup-s 3       measured / unrecorded seconds per phase
   --readers 100 --writers 256        concurrent store readers / purchase writers
+  --write-share 0.5                  the writers of the read phases are paced open-loop at this share of the
+                                     write capacity the run measured first (the writers closed-loop, alone)
   --reader-rate 0                    requests/s per reader, paced with latency counted from when a request
                                      was due (coordinated omission corrected); 0: closed loop, each reader
                                      sends its next request when the last one answers
@@ -93,6 +95,7 @@ export interface StoreBenchOptions {
   readonly readerRate: number;
   readonly readPriority: number;
   readonly writers: number;
+  readonly writeShare: number;
   readonly storeWorkers: number;
   readonly stores: number;
   readonly items: number;
@@ -118,6 +121,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
       'reader-rate': { type: 'string', default: '0' },
       'read-priority': { type: 'string', default: '0' },
       writers: { type: 'string', default: '256' },
+      'write-share': { type: 'string', default: '0.5' },
       'store-workers': { type: 'string', default: '2' },
       stores: { type: 'string', default: '2000' },
       items: { type: 'string', default: '1000' },
@@ -151,6 +155,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
     readerRate: numberOption('--reader-rate', values['reader-rate'], 0, true),
     readPriority: priority,
     writers: numberOption('--writers', values.writers, 1),
+    writeShare: numberOption('--write-share', values['write-share'], 0, true),
     storeWorkers: numberOption('--store-workers', values['store-workers'], 1),
     stores: numberOption('--stores', values.stores, 1),
     items: numberOption('--items', values.items, 1),

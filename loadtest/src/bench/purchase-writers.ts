@@ -1,6 +1,7 @@
 /**
- * A worker thread of the store benchmark: the purchase path under closed-loop load (POST /purchase/…),
- * so the readers' latency is measured while Kafka, the consumer and the shards are busy with writes.
+ * A worker thread of the store benchmark: the purchase path under load (POST /purchase/…), closed
+ * loop or paced at `ratePerClient`, so the readers' latency is measured while Kafka, the consumer and
+ * the shards are busy with writes.
  * Posts the load's result (see `summariseLoad`) to its parent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,6 +12,8 @@ import { summariseLoad } from './figures.js';
 export interface PurchaseWritersData {
   readonly purchaseUrl: string;
   readonly clients: number;
+  /** Purchases per second per client; 0: closed loop. */
+  readonly ratePerClient: number;
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly stores: number;
@@ -30,6 +33,7 @@ const ranges = {
 const result = await httpLoad({
   baseUrl: data.purchaseUrl,
   clients: data.clients,
+  ratePerClient: data.ratePerClient,
   warmupMs: data.warmupMs,
   durationMs: data.durationMs,
   headers: data.apiKey ? { authorization: `Bearer ${data.apiKey}` } : {},

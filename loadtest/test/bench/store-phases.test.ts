@@ -1,13 +1,58 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { phasePlan } from '../../src/bench/store-latency.js';
+import { acknowledgedPerSecond, phasePlan } from '../../src/bench/store-latency.js';
 
-test('store benchmark phases: hedged ones only with replicas, tail ones unless --no-tail', () => {
-  const names = (replica: 'streaming' | 'connection' | 'none', tail: boolean) =>
-    phasePlan(replica, tail).map((p) => p.name);
-  assert.deepEqual(names('streaming', true), ['primary-only', 'hedged', 'tail-primary-only', 'tail-hedged']);
-  assert.deepEqual(names('connection', false), ['primary-only', 'hedged']);
-  assert.deepEqual(names('none', true), ['primary-only', 'tail-primary-only']);
-  assert.deepEqual(names('none', false), ['primary-only']);
-  assert.deepEqual(phasePlan('streaming', true)[3], { name: 'tail-hedged', hedged: true, tail: true });
+const names = (replica: 'streaming' | 'connection' | 'none', tail: boolean, writers: boolean) =>
+  phasePlan(replica, tail, writers).map((p) => p.name);
+
+test('with writers: reads alone, then the write capacity, then reads under paced writes', () => {
+  assert.deepEqual(names('none', false, true), ['reads-alone', 'write-capacity', 'under-writes']);
+  const [alone, capacity, under] = phasePlan('none', false, true);
+  assert.deepEqual(
+    [alone, capacity, under].map((p) => [p!.reading, p!.writes]),
+    [
+      [true, 'none'],
+      [false, 'closed'],
+      [true, 'paced'],
+    ],
+  );
+});
+
+test('hedged phases only with replicas, tail ones unless --no-tail, under paced writes when there are writers', () => {
+  assert.deepEqual(names('streaming', true, true), [
+    'reads-alone',
+    'write-capacity',
+    'under-writes',
+    'hedged',
+    'tail-primary-only',
+    'tail-hedged',
+  ]);
+  assert.ok(
+    phasePlan('streaming', true, true)
+      .slice(3)
+      .every((p) => p.writes === 'paced' && p.reading),
+  );
+  assert.deepEqual(names('connection', false, false), ['reads-alone', 'hedged']);
+  assert.deepEqual(names('none', true, false), ['reads-alone', 'tail-primary-only']);
+  assert.ok(phasePlan('streaming', true, false).every((p) => p.writes === 'none'));
+  assert.deepEqual(phasePlan('streaming', true, false).at(-1), {
+    name: 'tail-hedged',
+    hedged: true,
+    tail: true,
+    reading: true,
+    writes: 'none',
+  });
+});
+
+test('the write capacity counts 201s only, per second of the window', () => {
+  const load = {
+    seconds: 10,
+    latency: {},
+    statuses: {
+      'POST /purchase 201': 15_000,
+      'POST /purchase 503': 400,
+      'POST /purchase error:ECONNRESET': 3,
+    },
+  };
+  assert.equal(acknowledgedPerSecond(load), 1500);
 });

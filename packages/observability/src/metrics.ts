@@ -9,6 +9,15 @@ export const LATENCY_BUCKETS_SECONDS = [
   0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
+/**
+ * The same range with sub-millisecond resolution, for reads whose whole budget is a few
+ * milliseconds (the store's requests and their hops: pool checkout, shard query).
+ */
+export const READ_LATENCY_BUCKETS_SECONDS = [
+  0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05,
+  0.075, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
+
 let workerListener: unknown;
 
 /** A registry with the default process metrics and a `service` label on every series. */
@@ -33,7 +42,10 @@ export interface HttpMetrics {
 }
 
 /** RED metrics of an HTTP API. `route` is always a route template, never a raw path. */
-export function createHttpMetrics(registry: Registry): HttpMetrics {
+export function createHttpMetrics(
+  registry: Registry,
+  buckets: readonly number[] = LATENCY_BUCKETS_SECONDS,
+): HttpMetrics {
   const labelNames = ['route', 'method', 'status'] as const;
   const requests = new Counter({
     name: 'http_requests_total',
@@ -45,7 +57,7 @@ export function createHttpMetrics(registry: Registry): HttpMetrics {
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration from first byte in to last byte out',
     labelNames,
-    buckets: LATENCY_BUCKETS_SECONDS,
+    buckets: [...buckets],
     registers: [registry],
   });
   return {

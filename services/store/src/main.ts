@@ -15,6 +15,7 @@ import {
   createLogger,
   createRegistry,
   metricsText,
+  READ_LATENCY_BUCKETS_SECONDS,
   type Logger,
 } from '@tillstream/observability';
 import { describeConfig, loadStoreConfig, type StoreConfig } from './config.js';
@@ -99,7 +100,7 @@ function verified(repository: ShardRepository, verifier: ShardIdentityVerifier, 
 
 async function startWorker(config: StoreConfig, log: Logger, identities: ShardIdentities): Promise<Stop> {
   const registry = createRegistry('store');
-  const httpMetrics = createHttpMetrics(registry);
+  const httpMetrics = createHttpMetrics(registry, READ_LATENCY_BUCKETS_SECONDS);
   const storeMetrics = createStoreMetrics(registry);
   storeMetrics.initialise(config.shards.length);
   const now = () => performance.now();
@@ -129,10 +130,20 @@ async function startWorker(config: StoreConfig, log: Logger, identities: ShardId
     const replica = poolOf(shard.index, 'replica');
     return new ShardClient(
       shard.index,
-      verified(pgShardRepository(poolOf(shard.index, 'primary')!), identities.primaries, shard.index, log),
+      verified(
+        pgShardRepository(poolOf(shard.index, 'primary')!, storeMetrics.poolWait(shard.index, 'primary')),
+        identities.primaries,
+        shard.index,
+        log,
+      ),
       replica === undefined
         ? undefined
-        : verified(pgShardRepository(replica), identities.replicas, shard.index, log),
+        : verified(
+            pgShardRepository(replica, storeMetrics.poolWait(shard.index, 'replica')),
+            identities.replicas,
+            shard.index,
+            log,
+          ),
       {
         timeoutMs: config.shardTimeoutMs,
         hedge: config.hedge,

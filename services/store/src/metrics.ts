@@ -1,4 +1,10 @@
-import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@tillstream/observability';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  READ_LATENCY_BUCKETS_SECONDS,
+  type Registry,
+} from '@tillstream/observability';
 import type { CacheResult } from './domain/query-cache.js';
 import type { ShardObserver } from './types.js';
 
@@ -7,9 +13,16 @@ export function createStoreMetrics(registry: Registry) {
   const registers = [registry];
   const queryDuration = new Histogram({
     name: 'store_shard_query_duration_seconds',
-    help: 'Duration of one query on one shard database, by query and target (primary or replica)',
+    help: 'Duration of one query on one shard database, pool wait included, by query and target (primary or replica)',
     labelNames: ['shard', 'query', 'target'] as const,
-    buckets: LATENCY_BUCKETS_SECONDS,
+    buckets: READ_LATENCY_BUCKETS_SECONDS,
+    registers,
+  });
+  const poolWait = new Histogram({
+    name: 'store_pool_wait_seconds',
+    help: 'Wait for a connection from a shard database pool (primary or replica) before a query',
+    labelNames: ['shard', 'target'] as const,
+    buckets: READ_LATENCY_BUCKETS_SECONDS,
     registers,
   });
   const hedged = new Counter({
@@ -62,6 +75,11 @@ export function createStoreMetrics(registry: Registry) {
 
   return {
     observer,
+    /** The pool-wait observer of one shard database's pool. */
+    poolWait: (shard: number, target: 'primary' | 'replica') => {
+      const labels = { shard: String(shard), target };
+      return (seconds: number) => poolWait.observe(labels, seconds);
+    },
     cacheRequest: (result: CacheResult) => cacheRequests.inc({ result }),
     degradedAnswer: (kind: 'partial' | 'unavailable') => degraded.inc({ kind }),
     /** Zero every labelled series up front, so dashboards see them before the first event. */

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { ShardIdentity } from '@tillstream/contract';
 import type { Logger } from '@tillstream/observability';
@@ -37,27 +38,49 @@ export function createPool(options: PoolOptions, log: Logger): pg.Pool {
   return pool;
 }
 
-/** A shard database through a pg pool, with named (prepared once per connection) statements. */
-export function pgShardRepository(pool: pg.Pool): ShardRepository {
+/**
+ * A shard database through a pg pool, with named (prepared once per connection) statements. Each
+ * read checks a connection out, runs, and gives it back; `onPoolWait` hears how long the checkout
+ * waited (seconds), so a pool too small for the load shows apart from a slow query.
+ */
+export function pgShardRepository(
+  pool: pg.Pool,
+  onPoolWait: (seconds: number) => void = () => {},
+): ShardRepository {
+  const run = async <R extends pg.QueryResultRow>(config: pg.QueryConfig<[number]>): Promise<R[]> => {
+    const start = performance.now();
+    const client = await pool.connect();
+    onPoolWait((performance.now() - start) / 1000);
+    let failure: Error | undefined;
+    try {
+      return (await client.query<R, [number]>(config)).rows;
+    } catch (error) {
+      failure = error as Error;
+      throw error;
+    } finally {
+      // A connection whose query failed (e.g. statement_timeout, a dropped server) is not reused.
+      client.release(failure);
+    }
+  };
   return {
     async topItems(storeId) {
-      const result = await pool.query<{ item_id: number; quantity: string }>({
+      const rows = await run<{ item_id: number; quantity: string }>({
         name: 'store_top_items',
         text: TOP_ITEMS_SQL,
         values: [storeId],
       });
-      return result.rows.map((row): ItemCount => ({
+      return rows.map((row): ItemCount => ({
         itemID: row.item_id,
         numberOfItems: toCount(row.quantity),
       }));
     },
     async topStores(itemId) {
-      const result = await pool.query<{ store_id: number; quantity: string }>({
+      const rows = await run<{ store_id: number; quantity: string }>({
         name: 'store_top_stores',
         text: TOP_STORES_SQL,
         values: [itemId],
       });
-      return result.rows.map((row): StoreCount => ({
+      return rows.map((row): StoreCount => ({
         storeID: row.store_id,
         numberOfItems: toCount(row.quantity),
       }));
