@@ -73,7 +73,11 @@ export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.
                                      sends its next request when the last one answers
   --read-priority=0                  nice value for the read path: the readers (this process's main thread),
                                      the store service, its PostgreSQL backends and the scheduling probe;
-                                     e.g. --read-priority=-10 stands in for the read tier having cores of its own (root)
+                                     e.g. --read-priority=-10 (root); a nice value ranks threads only within one
+                                     session's autogroup, so it barely reaches across to the stack's services
+  --read-cpu-shares 0                the read path (the same threads) in a cgroup v1 cpu group with this
+                                     cpu.shares, against 1024 for everything else: what a CPU request gives
+                                     the read tier's containers; 0: off (root, /sys/fs/cgroup/cpu)
   --store-workers 2                  STORE_WORKERS of the store under test
   --stores 2000 --items 1000 --items-per-store 40   pre-filled aggregates (a fresh bench database per shard)
   --cache-ttl-ms 500                 STORE_CACHE_TTL_MS
@@ -94,6 +98,7 @@ export interface StoreBenchOptions {
   readonly readers: number;
   readonly readerRate: number;
   readonly readPriority: number;
+  readonly readCpuShares: number;
   readonly writers: number;
   readonly writeShare: number;
   readonly storeWorkers: number;
@@ -120,6 +125,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
       readers: { type: 'string', default: '100' },
       'reader-rate': { type: 'string', default: '0' },
       'read-priority': { type: 'string', default: '0' },
+      'read-cpu-shares': { type: 'string', default: '0' },
       writers: { type: 'string', default: '256' },
       'write-share': { type: 'string', default: '0.5' },
       'store-workers': { type: 'string', default: '2' },
@@ -154,6 +160,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
     readers: numberOption('--readers', values.readers, 1),
     readerRate: numberOption('--reader-rate', values['reader-rate'], 0, true),
     readPriority: priority,
+    readCpuShares: numberOption('--read-cpu-shares', values['read-cpu-shares'], 0),
     writers: numberOption('--writers', values.writers, 1),
     writeShare: numberOption('--write-share', values['write-share'], 0, true),
     storeWorkers: numberOption('--store-workers', values['store-workers'], 1),

@@ -34,6 +34,7 @@ import { readConsumerLag, readMetricsText } from '../consumer-lag.js';
 import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
 import type { PurchaseWritersData } from './purchase-writers.js';
+import { ReadCpuGroup } from './read-cpu-group.js';
 import { startPhaseCpu, type PhaseCpu } from './phase-cpu.js';
 import { storeHops, type HopQuantiles, type StoreHops } from './store-hops.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
@@ -142,6 +143,9 @@ class StoreBench {
   readonly #servers: string[];
   readonly #partitionCount: number;
   readonly #stackDir = loadStackSettings().stackDir;
+  /** The read path's CPU group during a read phase (--read-cpu-shares). */
+  #readGroup: ReadCpuGroup | undefined;
+  readonly #probePids: number[] = [];
 
   constructor(opt: StoreBenchOptions, state: StackState) {
     this.#opt = opt;
@@ -189,22 +193,34 @@ class StoreBench {
   }
 
   /**
-   * Gives the read path the nice value of --read-priority: this process's main thread (the readers; the
-   * purchase writers run in a worker thread and keep theirs), the store service's processes and the
-   * PostgreSQL backends of its connections (on the primaries and, when hedging, the replicas). Called
-   * again once the store's pools are warm.
+   * Gives the read path the nice value of --read-priority and, with --read-cpu-shares, its own CPU
+   * group: this process's main thread (the readers; the purchase writers run in a worker thread and
+   * keep theirs), the store service's processes, the PostgreSQL backends of its connections (on the
+   * primaries and, when hedging, the replicas) and the scheduling probe. Called again once the
+   * store's pools are warm.
    */
   async prioritiseReads(storePid: number, replicaUrls: readonly string[]): Promise<void> {
     const nice = this.#opt.readPriority;
-    if (nice === 0) return;
-    os.setPriority(process.pid, nice);
-    reniceTree(storePid, nice);
+    const group = this.#readGroup;
+    if (nice === 0 && group === undefined) return;
+    const backends: number[] = [];
     for (const server of [...this.#servers, ...replicaUrls]) {
       const rows = await queryOnce<{ pid: number }>(
         server,
         `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'store-%'`,
       );
-      for (const { pid } of rows) reniceTree(pid, nice);
+      backends.push(...rows.map((r) => r.pid));
+    }
+    if (nice !== 0) {
+      os.setPriority(process.pid, nice);
+      for (const pid of [storePid, ...backends]) reniceTree(pid, nice);
+    }
+    if (group !== undefined) {
+      group.addThreads([process.pid]); // the main thread only: the readers
+      group.addProcesses([
+        ...[storePid, ...backends].flatMap((pid) => treePids(readAllProcStats(), pid)),
+        ...this.#probePids,
+      ]);
     }
   }
 
@@ -216,6 +232,9 @@ class StoreBench {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     if (this.#opt.readPriority !== 0) os.setPriority(child.pid!, this.#opt.readPriority);
+    this.#probePids.push(child.pid!);
+    this.#readGroup?.addProcesses([child.pid!]);
+    child.once('exit', () => this.#probePids.splice(this.#probePids.indexOf(child.pid!), 1));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     return new Promise((resolve) =>
@@ -423,6 +442,8 @@ class StoreBench {
         ? this.purchaseWriters(warmupMs, durationMs, writesPerSecond / opt.writers)
         : Promise.resolve(null);
     const readServers = phase.hedged ? replicaUrls : [];
+    if (opt.readCpuShares > 0)
+      this.#readGroup = ReadCpuGroup.create(opt.readCpuShares, `tillstream-bench-reads-${process.pid}`);
     await this.prioritiseReads(store.child.pid!, readServers);
     // Again once the warm-up has opened the store's pools to every shard.
     const reprioritise = setTimeout(
@@ -471,6 +492,8 @@ class StoreBench {
     const purchase = await writers;
     const schedulerLatenessMs = await probe;
     if (opt.readPriority !== 0) os.setPriority(process.pid, 0);
+    this.#readGroup?.close();
+    this.#readGroup = undefined;
     await store.stop();
     await Promise.all(proxies.map((p) => p.close()));
     if (writesPerSecond > 0) await this.drained();
@@ -672,7 +695,7 @@ Setup: ${setting('readers')} ${rate > 0 ? `readers paced at ${setting('reader-ra
 against a store service with STORE_WORKERS=${setting('store-workers')}, STORE_CACHE_TTL_MS=${setting('cache-ttl-ms')}, reading a
 fresh bench database on each stack shard server pre-filled with ${setting('stores')} stores × ${setting('items-per-store')} items of
 ${setting('items')} (aggregates only). ${r.settings.purchaseLoad ? `Writes: ${setting('writers')} clients POSTing to ${setting('purchase-url')} (the stack's purchase → Kafka → consumer → shards path, writing to the same PostgreSQL servers): closed loop and alone in \`write-capacity\` (the capacity: purchases acknowledged per second, or committed by the consumer if fewer), then paced open-loop at ${setting('write-share')} × that capacity beside the readers. Between phases the consumer catches up first.` : 'Writes: none (the purchase service was not reachable or --no-purchase-load): only the store path was loaded.'}
-${Number(setting('read-priority')) !== 0 ? `Read path at nice ${setting('read-priority')} (the readers' thread, the store service, its PostgreSQL backends and the scheduling probe); the write path at nice 0.\n` : ''}Replicas for the hedged phases: ${replicaKind === 'streaming' ? 'a pg_basebackup hot standby of every shard server, streaming WAL' : replicaKind === 'connection' ? 'a second connection pool to the same shard database' : 'none'}.
+${Number(setting('read-cpu-shares')) > 0 ? `Read path in a CPU cgroup with cpu.shares=${setting('read-cpu-shares')} (every other process: 1024, in the root group): the readers' thread, the store service, its PostgreSQL backends and the scheduling probe, as a CPU request gives a container.\n` : ''}${Number(setting('read-priority')) !== 0 ? `Read path at nice ${setting('read-priority')} (the readers' thread, the store service, its PostgreSQL backends and the scheduling probe); the write path at nice 0.\n` : ''}Replicas for the hedged phases: ${replicaKind === 'streaming' ? 'a pg_basebackup hot standby of every shard server, streaming WAL' : replicaKind === 'connection' ? 'a second connection pool to the same shard database' : 'none'}.
 ${r.phases.some((p) => p.tail) ? `Tail phases: every primary behind a proxy delaying ${Number(setting('tail-fraction')) * 100} % of its response chunks by ${setting('tail-delay-ms')} ms.\n` : ''}Targets: p99 ≤ ${r.targets.readsAloneP99Ms} ms for both endpoints reading alone, ≤ ${r.targets.underWritesP99Ms} ms under the paced writes, and no 5xx.
 
 ## Latency
