@@ -103,6 +103,28 @@ describe('store service on real shards (built dist/main.js)', () => {
     assert.ok(withTies.length > 5);
   });
 
+  it('times every pool checkout apart from the query, per shard, in sub-millisecond buckets', async () => {
+    const count = (shard: number) =>
+      metric(
+        service,
+        new RegExp(
+          `store_pool_wait_seconds_count\\{shard="${shard}",target="primary",service="store"\\} (\\d+)`,
+        ),
+      );
+    const before = await Promise.all([0, 1, 2, 3].map(count));
+    const item = groundTruth(purchases).items[0]!;
+    assert.equal((await fetch(`${service.url}/items/top10/${item}`)).status, 200);
+    // The top 10 of an item reads every shard: one checkout on each.
+    const after = await Promise.all([0, 1, 2, 3].map(count));
+    assert.deepEqual(
+      after.map((n, shard) => n - before[shard]!),
+      [1, 1, 1, 1],
+    );
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    assert.match(text, /store_pool_wait_seconds_bucket\{le="0.0001",shard="0",target="primary"/);
+    assert.match(text, /http_request_duration_seconds_bucket\{le="0.0005",route="\/items\/top10\/:itemID"/);
+  });
+
   it('404s stores and items without purchases, 400s hostile ids', async () => {
     const store = await getJson(`${service.url}/items/store/4242`);
     assert.equal(store.status, 404);
