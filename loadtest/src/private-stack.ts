@@ -42,7 +42,7 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
 
 /**
  * The settings that shape what a measured run costs: the stack's (process layout, partitions, shards
- * and their PostgreSQL settings, Prometheus scraping) and the services' batching, which the stack's
+ * and their PostgreSQL settings, the processes' CPU weights, Prometheus scraping) and the services' batching, which the stack's
  * services read from the same environment. Those `env` sets are part of the run's recorded command.
  */
 export const COST_SETTINGS = [
@@ -52,6 +52,7 @@ export const COST_SETTINGS = [
   'KAFKA_PARTITIONS',
   'SHARD_COUNT',
   'SHARD_PG_OPTIONS',
+  'STACK_CPU_SHARES',
   'PROMETHEUS',
   'PURCHASE_BATCH_MAX_MESSAGES',
   'PURCHASE_BATCH_MAX_BYTES',

@@ -7,3 +7,4 @@ export * from './services.js';
 export { apiKeyFile, ensureStackApiKey, newApiKey, readStackApiKey } from './api-key.js';
 export * from './network.js';
 export { findPostgresBin } from './prerequisites.js';
+export * from './cpu-group.js';

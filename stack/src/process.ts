@@ -12,6 +12,8 @@ export interface ProcessSpec {
   readonly user?: { uid: number; gid: number };
   /** Signal for a graceful stop (postgres: SIGINT = fast shutdown). */
   readonly stopSignal?: NodeJS.Signals;
+  /** Where every start of the process is placed at once (its CPU weight, src/cpu-group.ts). */
+  readonly cpuGroup?: { addProcess(pid: number): void };
 }
 
 /**
@@ -50,6 +52,14 @@ export class Supervised {
       ...(this.spec.user ?? {}),
     });
     closeSync(fd);
+    // Before the process can fork (cluster workers, PostgreSQL backends): its children are born in the group.
+    if (child.pid !== undefined && this.spec.cpuGroup) {
+      try {
+        this.spec.cpuGroup.addProcess(child.pid);
+      } catch (error) {
+        this.log(`${this.spec.name}: could not join its CPU group: ${(error as Error).message}`);
+      }
+    }
     this.child = child;
     this.startedAt = Date.now();
     child.once('error', (error) => this.log(`${this.spec.name}: failed to start: ${error.message}`));

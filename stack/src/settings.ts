@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, int, bool, z } from '@tillstream/config';
 import { STACK_MODES, shardCountFor } from './modes.js';
+import { MAX_CPU_SHARES, MIN_CPU_SHARES } from './cpu-group.js';
 
 /** The repository root (stack/dist/ or stack/src/ → ../..). */
 export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -69,6 +70,33 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
        * for `make profile`: V8 refuses --cpu-prof in NODE_OPTIONS). Cluster workers inherit them.
        */
       STACK_SERVICE_NODE_ARGS: z.string().default(''),
+      /**
+       * CPU weights (cgroup v1 cpu.shares, src/cpu-group.ts) for the stack's processes, as CPU requests
+       * give containers: `name:shares,…` over purchase, store, consumer, kafka-<id>, shard-<i>,
+       * prometheus; a process not named weighs 1024. E.g. `consumer:8192,store:8192`. Needs root.
+       */
+      STACK_CPU_SHARES: z
+        .string()
+        .regex(
+          /^(?:(?:purchase|store|consumer|prometheus|kafka-\d+|shard-\d+):\d+(?:,(?=.)|$))*$/,
+          'comma-separated name:shares, a name being purchase, store, consumer, prometheus, kafka-<id> or shard-<i>',
+        )
+        .default('')
+        .transform((raw) =>
+          Object.fromEntries(
+            raw
+              .split(',')
+              .filter(Boolean)
+              .map((pair) => [
+                pair.slice(0, pair.lastIndexOf(':')),
+                Number(pair.slice(pair.lastIndexOf(':') + 1)),
+              ]),
+          ),
+        )
+        .refine(
+          (weights) => Object.values(weights).every((w) => w >= MIN_CPU_SHARES && w <= MAX_CPU_SHARES),
+          `each weight must be in ${MIN_CPU_SHARES}…${MAX_CPU_SHARES}`,
+        ),
       /** Start Prometheus when the `prometheus` binary is installed: auto | on | off. */
       PROMETHEUS: z.enum(['auto', 'on', 'off']).default('auto'),
       PROMETHEUS_PORT: int(9090, 1024, 65000),
@@ -120,6 +148,7 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         faketime: e.STACK_FAKETIME_SERVICES,
         nodeArgs: e.STACK_SERVICE_NODE_ARGS.split(/\s+/).filter(Boolean),
       },
+      cpuShares: e.STACK_CPU_SHARES as Readonly<Record<string, number>>,
       prometheus: { mode: e.PROMETHEUS, port: e.PROMETHEUS_PORT },
       mode: e.MODE,
       rabbitmq: {

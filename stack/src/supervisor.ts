@@ -3,7 +3,8 @@
  * the Kafka nodes, (when built) the services and Prometheus, restarts whatever dies, keeps
  * .stack/state.json current, and on SIGTERM stops everything it started.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { claimShardIdentities, migrate } from '@tillstream/schema';
 import { apiKeyFile, ensureStackApiKey } from './api-key.js';
@@ -26,6 +27,7 @@ import {
 } from './postgres.js';
 import { createNodeNetwork, netnsAvailable, removeNodeNetwork } from './network.js';
 import { findPostgresBin, requireTool } from './prerequisites.js';
+import { CPU_CGROUP_ROOT, CpuGroup } from './cpu-group.js';
 import { Supervised } from './process.js';
 import { modeNeeds, rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
 import { prometheusSpec } from './prometheus.js';
@@ -115,8 +117,43 @@ function publish(): void {
     .catch((e: Error) => log(`state write failed: ${e.message}`));
 }
 
+/**
+ * STACK_CPU_SHARES: one CPU group per named process, under a parent named after this stack's
+ * directory (two stacks on one machine keep theirs apart).
+ */
+const cpuGroupParent = `tillstream-${createHash('sha256').update(settings.stackDir).digest('hex').slice(0, 12)}`;
+const cpuGroups = new Map<string, CpuGroup>();
+
+function cpuGroupOf(name: string): CpuGroup | undefined {
+  const shares = settings.cpuShares[name];
+  if (shares === undefined) return undefined;
+  let group = cpuGroups.get(name);
+  if (!group) {
+    group = CpuGroup.create(path.join(cpuGroupParent, name), shares);
+    cpuGroups.set(name, group);
+    log(`${name}: CPU group ${group.dir}, cpu.shares ${shares}`);
+  }
+  return group;
+}
+
+function closeCpuGroups(): void {
+  for (const group of cpuGroups.values()) {
+    try {
+      group.close();
+    } catch (error) {
+      log(`CPU group ${group.dir} not removed: ${(error as Error).message}`);
+    }
+  }
+  try {
+    if (cpuGroups.size > 0) rmdirSync(path.join(CPU_CGROUP_ROOT, cpuGroupParent));
+  } catch (error) {
+    log(`CPU group parent not removed: ${(error as Error).message}`);
+  }
+}
+
 function supervise(spec: ConstructorParameters<typeof Supervised>[0]): Supervised {
-  const proc = new Supervised(spec, logDir, log, publish);
+  const cpuGroup = cpuGroupOf(spec.name);
+  const proc = new Supervised(cpuGroup ? { ...spec, cpuGroup } : spec, logDir, log, publish);
   procs.set(spec.name, proc);
   proc.start();
   return proc;
@@ -124,6 +161,15 @@ function supervise(spec: ConstructorParameters<typeof Supervised>[0]): Supervise
 
 async function startAll(): Promise<void> {
   publish();
+  const planned = [
+    ...shards.map((s) => `shard-${s.index}`),
+    ...nodes.map((n) => `kafka-${n.id}`),
+    ...services.map((s) => s.name),
+    'prometheus',
+  ];
+  const unknown = Object.keys(settings.cpuShares).filter((name) => !planned.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`STACK_CPU_SHARES names processes this stack does not run: ${unknown.join(', ')}`);
   const binDir = findPostgresBin(settings);
   const user = serverUser();
   await Promise.all(shards.map(async (shard) => initShard(shard, settings, binDir)));
@@ -221,6 +267,7 @@ async function shutdown(signal: string): Promise<void> {
   await Promise.all(byKind('epmd').map((p) => p.stop(5_000)));
   await Promise.all(byKind('shard-').map((p) => p.stop(30_000)));
   if (settings.kafka.network === 'netns') removeNodeNetwork(nodes.map((n) => n.id));
+  closeCpuGroups();
   await writing;
   log('stopped');
   process.exit(0);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, logLevel } from '@tillstream/config';
+import { MAX_CPU_SHARES, MIN_CPU_SHARES } from '@tillstream/stack';
 import { REPO_ROOT } from '../paths.js';
 
 /** `value` as a number of at least `min` (an integer unless `fractional`), or a ConfigError naming `name`. */
@@ -16,6 +17,16 @@ export function numberOption(name: string, value: string, min: number, fractiona
       `${name} must be ${fractional ? 'a number' : 'an integer'} ≥ ${min}, got ${JSON.stringify(value)}`,
     ]);
   return number;
+}
+
+/** --read-cpu-shares: 0 (off) or a weight the kernel accepts for cpu.shares. */
+function cpuSharesOption(value: string): number {
+  const shares = numberOption('--read-cpu-shares', value, 0);
+  if (shares !== 0 && (shares < MIN_CPU_SHARES || shares > MAX_CPU_SHARES))
+    throw new ConfigError([
+      `--read-cpu-shares must be 0 or in ${MIN_CPU_SHARES}…${MAX_CPU_SHARES}, got ${value}`,
+    ]);
+  return shares;
 }
 
 /** The services' own LOG_LEVEL rule (@tillstream/config), for a flag. */
@@ -79,6 +90,7 @@ export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.
                                      cpu.shares, against 1024 for everything else: what a CPU request gives
                                      the read tier's containers; 0: off (root, /sys/fs/cgroup/cpu)
   --store-workers 2                  STORE_WORKERS of the store under test
+  --pool-size 8                      STORE_POOL_SIZE: connections per shard database per store worker
   --stores 2000 --items 1000 --items-per-store 40   pre-filled aggregates (a fresh bench database per shard)
   --cache-ttl-ms 500                 STORE_CACHE_TTL_MS
   --replica streaming|connection|none  replicas for the hedged phases: a pg_basebackup hot standby of every
@@ -102,6 +114,7 @@ export interface StoreBenchOptions {
   readonly writers: number;
   readonly writeShare: number;
   readonly storeWorkers: number;
+  readonly poolSize: number;
   readonly stores: number;
   readonly items: number;
   readonly itemsPerStore: number;
@@ -129,6 +142,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
       writers: { type: 'string', default: '256' },
       'write-share': { type: 'string', default: '0.5' },
       'store-workers': { type: 'string', default: '2' },
+      'pool-size': { type: 'string', default: '8' },
       stores: { type: 'string', default: '2000' },
       items: { type: 'string', default: '1000' },
       'items-per-store': { type: 'string', default: '40' },
@@ -160,10 +174,11 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
     readers: numberOption('--readers', values.readers, 1),
     readerRate: numberOption('--reader-rate', values['reader-rate'], 0, true),
     readPriority: priority,
-    readCpuShares: numberOption('--read-cpu-shares', values['read-cpu-shares'], 0),
+    readCpuShares: cpuSharesOption(values['read-cpu-shares']),
     writers: numberOption('--writers', values.writers, 1),
     writeShare: numberOption('--write-share', values['write-share'], 0, true),
     storeWorkers: numberOption('--store-workers', values['store-workers'], 1),
+    poolSize: numberOption('--pool-size', values['pool-size'], 1),
     stores: numberOption('--stores', values.stores, 1),
     items: numberOption('--items', values.items, 1),
     itemsPerStore: numberOption('--items-per-store', values['items-per-store'], 1),

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { shardOfStore } from '@tillstream/contract';
-import { loadStackSettings, readStackApiKey, type StackState } from '@tillstream/stack';
+import { CpuGroup, loadStackSettings, readStackApiKey, type StackState } from '@tillstream/stack';
 import { createTestShards, freePort, startService, useStack } from '@tillstream/stack/harness';
 import { runIfEntry } from '../entry.js';
 import { REPO_ROOT } from '../paths.js';
@@ -34,7 +34,6 @@ import { readConsumerLag, readMetricsText } from '../consumer-lag.js';
 import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
 import type { PurchaseWritersData } from './purchase-writers.js';
-import { ReadCpuGroup } from './read-cpu-group.js';
 import { startPhaseCpu, type PhaseCpu } from './phase-cpu.js';
 import { storeHops, type HopQuantiles, type StoreHops } from './store-hops.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
@@ -144,7 +143,7 @@ class StoreBench {
   readonly #partitionCount: number;
   readonly #stackDir = loadStackSettings().stackDir;
   /** The read path's CPU group during a read phase (--read-cpu-shares). */
-  #readGroup: ReadCpuGroup | undefined;
+  #readGroup: CpuGroup | undefined;
   readonly #probePids: number[] = [];
 
   constructor(opt: StoreBenchOptions, state: StackState) {
@@ -217,7 +216,7 @@ class StoreBench {
     }
     if (group !== undefined) {
       group.addThreads([process.pid]); // the main thread only: the readers
-      group.addProcesses([
+      group.addProcessTrees([
         ...[storePid, ...backends].flatMap((pid) => treePids(readAllProcStats(), pid)),
         ...this.#probePids,
       ]);
@@ -233,7 +232,7 @@ class StoreBench {
     );
     if (this.#opt.readPriority !== 0) os.setPriority(child.pid!, this.#opt.readPriority);
     this.#probePids.push(child.pid!);
-    this.#readGroup?.addProcesses([child.pid!]);
+    this.#readGroup?.addProcessTrees([child.pid!]);
     child.once('exit', () => this.#probePids.splice(this.#probePids.indexOf(child.pid!), 1));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -433,6 +432,7 @@ class StoreBench {
       SHARD_URLS: primaries.join(','),
       KAFKA_PARTITIONS: String(this.#partitionCount),
       STORE_WORKERS: String(opt.storeWorkers),
+      STORE_POOL_SIZE: String(opt.poolSize),
       STORE_CACHE_TTL_MS: String(opt.cacheTtlMs),
       ...(phase.hedged ? { SHARD_REPLICA_URLS: replicaUrls.join(',') } : {}),
     });
@@ -443,7 +443,7 @@ class StoreBench {
         : Promise.resolve(null);
     const readServers = phase.hedged ? replicaUrls : [];
     if (opt.readCpuShares > 0)
-      this.#readGroup = ReadCpuGroup.create(opt.readCpuShares, `tillstream-bench-reads-${process.pid}`);
+      this.#readGroup = CpuGroup.create(`tillstream-bench-reads-${process.pid}`, opt.readCpuShares);
     await this.prioritiseReads(store.child.pid!, readServers);
     // Again once the warm-up has opened the store's pools to every shard.
     const reprioritise = setTimeout(
@@ -692,7 +692,7 @@ Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}
 load average (1/5/15 min) at start ${m.loadAverageAtStart.join(' / ')}, at end ${m.loadAverageAtEnd.join(' / ')}.
 
 Setup: ${setting('readers')} ${rate > 0 ? `readers paced at ${setting('reader-rate')} requests/s each (${rate * Number(setting('readers'))}/s offered; latency counted from when a request was due)` : 'closed-loop readers'} (half \`/items/store/{random store}\`, half \`/items/top10/{random item}\`)
-against a store service with STORE_WORKERS=${setting('store-workers')}, STORE_CACHE_TTL_MS=${setting('cache-ttl-ms')}, reading a
+against a store service with STORE_WORKERS=${setting('store-workers')}, STORE_POOL_SIZE=${setting('pool-size')}, STORE_CACHE_TTL_MS=${setting('cache-ttl-ms')}, reading a
 fresh bench database on each stack shard server pre-filled with ${setting('stores')} stores × ${setting('items-per-store')} items of
 ${setting('items')} (aggregates only). ${r.settings.purchaseLoad ? `Writes: ${setting('writers')} clients POSTing to ${setting('purchase-url')} (the stack's purchase → Kafka → consumer → shards path, writing to the same PostgreSQL servers): closed loop and alone in \`write-capacity\` (the capacity: purchases acknowledged per second, or committed by the consumer if fewer), then paced open-loop at ${setting('write-share')} × that capacity beside the readers. Between phases the consumer catches up first.` : 'Writes: none (the purchase service was not reachable or --no-purchase-load): only the store path was loaded.'}
 ${Number(setting('read-cpu-shares')) > 0 ? `Read path in a CPU cgroup with cpu.shares=${setting('read-cpu-shares')} (every other process: 1024, in the root group): the readers' thread, the store service, its PostgreSQL backends and the scheduling probe, as a CPU request gives a container.\n` : ''}${Number(setting('read-priority')) !== 0 ? `Read path at nice ${setting('read-priority')} (the readers' thread, the store service, its PostgreSQL backends and the scheduling probe); the write path at nice 0.\n` : ''}Replicas for the hedged phases: ${replicaKind === 'streaming' ? 'a pg_basebackup hot standby of every shard server, streaming WAL' : replicaKind === 'connection' ? 'a second connection pool to the same shard database' : 'none'}.

@@ -64,6 +64,9 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.equal(defaults.tail, true);
   assert.equal(defaults.purchaseLoad, true);
   assert.equal(defaults.flags['reader-rate'], '0');
+  assert.equal(defaults.writeShare, 0.5);
+  assert.equal(defaults.readCpuShares, 0);
+  assert.equal(defaults.poolSize, 8);
 
   const options = storeBenchOptions([
     '--duration-s',
@@ -73,6 +76,12 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
     '--reader-rate',
     '200',
     '--read-priority=-10',
+    '--read-cpu-shares',
+    '262144',
+    '--write-share',
+    '0.25',
+    '--pool-size',
+    '2',
     '--replica',
     'connection',
     '--no-tail',
@@ -84,6 +93,9 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.equal(options.readers, 2);
   assert.equal(options.readerRate, 200);
   assert.equal(options.readPriority, -10);
+  assert.equal(options.readCpuShares, 262144);
+  assert.equal(options.writeShare, 0.25);
+  assert.equal(options.poolSize, 2);
   assert.equal(options.replica, 'connection');
   assert.equal(options.tail, false);
   assert.equal(options.purchaseLoad, false);
@@ -94,6 +106,10 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.throws(() => storeBenchOptions(['--replica', 'logical']), ConfigError);
   assert.throws(() => storeBenchOptions(['--read-priority=-21']), ConfigError);
   assert.throws(() => storeBenchOptions(['--readers', 'many']), ConfigError);
+  assert.throws(() => storeBenchOptions(['--write-share=-1']), ConfigError);
+  assert.throws(() => storeBenchOptions(['--read-cpu-shares', '1.5']), ConfigError);
+  assert.throws(() => storeBenchOptions(['--read-cpu-shares', '1']), /0 or in 2…262144/);
+  assert.throws(() => storeBenchOptions(['--pool-size', '0']), ConfigError);
 });
 
 test('consumer benchmark: BENCH_* variables over the defaults', () => {

@@ -89,6 +89,18 @@ export const store: DashboardSpec = {
           ],
         },
         {
+          title: 'Pool wait p99',
+          description:
+            'Wait for a pooled connection before a query, per shard and target: high here with a fast shard query means the pool (STORE_POOL_SIZE) or the worker, not the database, is the bottleneck.',
+          unit: 's',
+          targets: [
+            {
+              expr: quantile(0.99, 'store_pool_wait_seconds', S, ['shard', 'target']),
+              legend: 'shard {{shard}} {{target}}',
+            },
+          ],
+        },
+        {
           title: 'Hedged requests',
           description:
             'Hedged queries sent to a shard replica per second (after the shard’s recent p95) and how many answered first.',
