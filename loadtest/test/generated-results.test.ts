@@ -11,6 +11,7 @@ import { generateCompareReport } from '../src/compare-report.js';
 import { COMPARE_MODES } from '../src/compare.js';
 import { REPO_ROOT } from '../src/paths.js';
 import { generateLeversReport } from '../src/levers-report.js';
+import { generateStoreReadsReport } from '../src/bench/store-reads-report.js';
 import { generateReport } from '../src/report.js';
 
 const committed = path.join(REPO_ROOT, 'results');
@@ -50,5 +51,14 @@ test('results/levers/README.md is exactly what loadtest/src/levers-report.ts gen
   assert.equal(
     readFileSync(path.join(committed, 'levers', 'README.md'), 'utf8'),
     readFileSync(path.join(copy, 'levers', 'README.md'), 'utf8'),
+  );
+});
+
+test('results/bench/store-reads/README.md is exactly what loadtest/src/bench/store-reads-report.ts generates', () => {
+  const dir = path.join(copy, 'bench', 'store-reads');
+  assert.ok(generateStoreReadsReport(dir) > 0);
+  assert.equal(
+    readFileSync(path.join(committed, 'bench', 'store-reads', 'README.md'), 'utf8'),
+    readFileSync(path.join(dir, 'README.md'), 'utf8'),
   );
 });

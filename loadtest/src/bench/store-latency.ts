@@ -39,7 +39,7 @@ import { storeHops, type HopQuantiles, type StoreHops } from './store-hops.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
 import { queryOnce, startReplica, waitForReplay, withServer, type Replica } from './replica.js';
 
-interface PhasePlan {
+export interface PhasePlan {
   readonly name: string;
   readonly hedged: boolean;
   readonly tail: boolean;
@@ -88,7 +88,7 @@ export interface StatementTime {
   readonly maxMs: number;
 }
 
-interface PhaseResult extends PhasePlan {
+export interface PhaseResult extends PhasePlan {
   readonly readers: LoadSummary | null;
   readonly purchase: LoadSummary | null;
   /** Purchases per second offered to the purchase service (paced phases). */
@@ -112,7 +112,7 @@ interface PhaseResult extends PhasePlan {
 }
 
 /** The bare express route under the same readers: the floor of a read on this machine. */
-interface BareRouteReads {
+export interface BareRouteReads {
   readonly latency: NamedLatency | null;
   readonly schedulerLatenessMs: PercentileSummary | null;
 }
@@ -607,7 +607,7 @@ async function main(): Promise<number> {
   }
 }
 
-interface StoreRecord {
+export interface StoreRecord {
   readonly command: string;
   readonly commit: string;
   readonly dirty: boolean;

@@ -56,3 +56,15 @@ test('the write capacity counts 201s only, per second of the window', () => {
   };
   assert.equal(acknowledgedPerSecond(load), 1500);
 });
+
+test('the store-reads index shows only the flags a run adds to the shared ones', async () => {
+  const { runFlags } = await import('../../src/bench/store-reads-report.js');
+  const shared =
+    'node loadtest/dist/bench/store-latency.js --reader-rate 2 --replica none --no-tail --warmup-s 10';
+  assert.equal(runFlags(`${shared} --out results/bench/store-reads/baseline`), '(defaults)');
+  assert.equal(
+    runFlags(`${shared} --read-cpu-shares 262144 --pool-size 2 --out results/bench/store-reads/x`),
+    '--read-cpu-shares 262144 --pool-size 2',
+  );
+  assert.equal(runFlags('node loadtest/dist/bench/store-latency.js --reader-rate 10'), '--reader-rate 10');
+});
