@@ -198,15 +198,21 @@ class StoreBench {
    * primaries and, when hedging, the replicas) and the scheduling probe. Called again once the
    * store's pools are warm.
    */
-  async prioritiseReads(storePid: number, replicaUrls: readonly string[]): Promise<void> {
+  async prioritiseReads(
+    storePid: number,
+    databaseUrls: readonly string[],
+    replicaUrls: readonly string[],
+  ): Promise<void> {
     const nice = this.#opt.readPriority;
     const group = this.#readGroup;
     if (nice === 0 && group === undefined) return;
     const backends: number[] = [];
-    for (const server of [...this.#servers, ...replicaUrls]) {
+    // The bench database's store backends only (the stack's own store reads the stack database).
+    for (const url of [...databaseUrls, ...replicaUrls]) {
       const rows = await queryOnce<{ pid: number }>(
-        server,
-        `SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'store-%'`,
+        url,
+        `SELECT pid FROM pg_stat_activity
+         WHERE application_name LIKE 'store-%' AND datname = current_database()`,
       );
       backends.push(...rows.map((r) => r.pid));
     }
@@ -444,11 +450,11 @@ class StoreBench {
     const readServers = phase.hedged ? replicaUrls : [];
     if (opt.readCpuShares > 0)
       this.#readGroup = CpuGroup.create(`tillstream-bench-reads-${process.pid}`, opt.readCpuShares);
-    await this.prioritiseReads(store.child.pid!, readServers);
+    await this.prioritiseReads(store.child.pid!, databaseUrls, readServers);
     // Again once the warm-up has opened the store's pools to every shard.
     const reprioritise = setTimeout(
       () =>
-        this.prioritiseReads(store.child.pid!, readServers).catch((error: Error) =>
+        this.prioritiseReads(store.child.pid!, databaseUrls, readServers).catch((error: Error) =>
           progress(`read priority: ${error.message}`),
         ),
       Math.min(2_000, warmupMs / 2),
@@ -653,12 +659,12 @@ function latencyRow(p: PhaseResult, bareP99Ms: number | null): string {
 
 function hopRow(p: PhaseResult): string {
   const h = p.hops;
-  if (!h) return `| ${p.name} | – | – | – | – | – | – | – | – |`;
+  if (!h) return `| ${p.name} | – | – | – | – | – | – | – | – | – |`;
   const statement = (name: string) => {
     const s = p.statements?.[name];
     return s ? `${s.meanMs} / ${s.maxMs}` : '–';
   };
-  return `| ${p.name} | ${hop(h.handler['GET /items/store'])} | ${hop(h.handler['GET /items/top10'])} | ${hop(h.poolWait)} | ${hop(h.shardQuery)} | ${statement('top_items')} | ${statement('top_stores')} | ${h.eventLoopDelayMs.p99} / ${h.eventLoopDelayMs.max} | ${h.gc.pauses} (${h.gc.majorPauses} major), ${h.gc.totalMs} ms |`;
+  return `| ${p.name} | ${hop(h.handler['GET /items/store'])} | ${hop(h.handler['GET /items/top10'])} | ${hop(h.poolWait)} | ${hop(h.shardQuery)} | ${statement('top_items')} | ${statement('top_stores')} | ${h.eventLoopDelayMs.p99} / ${h.eventLoopDelayMs.max} | ${h.gc.pauses} (${h.gc.majorPauses} major), ${h.gc.totalMs} ms | ${p.store.hedgedRequests} / ${p.store.hedgedWins}, ${p.store.shardTimeouts} |`;
 }
 
 function cpuRow(p: PhaseResult): string {
@@ -717,9 +723,10 @@ From the store's metrics over each measured window (bucket upper bounds, ms, p50
 ${r.settings.statementStats ? 'pg_stat_statements on the shard servers (mean / largest execution, ms)' : 'pg_stat_statements (not loaded on the shard servers in this run: start the stack with SHARD_PG_OPTIONS=shared_preload_libraries=pg_stat_statements)'}.
 The handler is the store's own time, first byte in to last byte out; a shard query includes its pool wait.
 Event-loop delay is how late prom-client's 10 ms sampling timer ran (p99 averaged over the workers / largest).
+Hedges and shard timeouts count the whole phase, warm-up included.
 
-| phase | handler /items/store | handler /items/top10 | pool wait | shard query | server top_items mean / max | server top_stores mean / max | event-loop delay p99 / max | GC pauses, total |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| phase | handler /items/store | handler /items/top10 | pool wait | shard query | server top_items mean / max | server top_stores mean / max | event-loop delay p99 / max | GC pauses, total | hedges sent / won, shard timeouts |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${readPhases.map(hopRow).join('\n')}
 
 ## CPU
