@@ -52,7 +52,8 @@ export class Supervised {
       ...(this.spec.user ?? {}),
     });
     closeSync(fd);
-    // Before the process can fork (cluster workers, PostgreSQL backends): its children are born in the group.
+    // At once, well before the process starts its own children (cluster workers, PostgreSQL
+    // backends), so they are born in the group.
     if (child.pid !== undefined && this.spec.cpuGroup) {
       try {
         this.spec.cpuGroup.addProcess(child.pid);
