@@ -30,7 +30,8 @@ import {
   type PercentileSummary,
 } from './figures.js';
 import { withBareRoute } from '../calibrator.js';
-import { readConsumerLag, readMetricsText } from '../consumer-lag.js';
+import { readConsumerLag } from '../consumer-lag.js';
+import { readFreshness } from '../freshness.js';
 import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
 import type { PurchaseWritersData } from './purchase-writers.js';
@@ -348,8 +349,9 @@ class StoreBench {
   /** Purchases the consumer has committed so far (its freshness histogram's count); undefined: unreadable. */
   async committed(): Promise<number | undefined> {
     const url = this.consumerMetricsUrl();
-    const text = url === undefined ? undefined : await readMetricsText(url);
-    return text === undefined ? undefined : sumMetric(text, 'consumer_freshness_seconds_count');
+    // The load runner's reader of the same histogram; its +Inf bucket counts every commit.
+    const histogram = url === undefined ? undefined : await readFreshness(url);
+    return histogram === undefined ? undefined : (histogram.get(Infinity) ?? 0);
   }
 
   /** Waits until the consumer has caught up with the topic (at most DRAIN_TIMEOUT_MS), so a phase's backlog does not load the next. */
