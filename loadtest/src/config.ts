@@ -23,6 +23,10 @@ export interface LoadConfig {
   readonly verify: boolean;
   readonly drainTimeoutMs: number;
   readonly lagSampleIntervalMs: number;
+  /** The visibility probe (201 → Store API): one probe purchase per this many ms; 0: no probe. */
+  readonly visibilityIntervalMs: number;
+  /** How often the probe reads its store. */
+  readonly visibilityPollMs: number;
   readonly progressIntervalMs: number;
   readonly resultsDir: string;
   readonly scenario: string;
@@ -82,6 +86,8 @@ export function loadLoadConfig(
       VERIFY: bool(true),
       DRAIN_TIMEOUT_MS: int(600_000, 1000),
       LAG_SAMPLE_INTERVAL_MS: int(1000, 100),
+      VISIBILITY_INTERVAL_MS: int(250, 0, 60_000),
+      VISIBILITY_POLL_MS: int(20, 1, 10_000),
       PROGRESS_INTERVAL_MS: int(10_000, 500),
       RESULTS_DIR: z.string().default('results'),
       SCENARIO: z
@@ -126,6 +132,8 @@ export function loadLoadConfig(
       verify: e.VERIFY,
       drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
       lagSampleIntervalMs: e.LAG_SAMPLE_INTERVAL_MS,
+      visibilityIntervalMs: e.VISIBILITY_INTERVAL_MS,
+      visibilityPollMs: e.VISIBILITY_POLL_MS,
       progressIntervalMs: e.PROGRESS_INTERVAL_MS,
       resultsDir: e.RESULTS_DIR,
       scenario: e.SCENARIO,
@@ -164,6 +172,8 @@ export function changedSettings(
     ['RETRY_MAX_DELAY_MS', config.retry.maxDelayMs, baseline.retry.maxDelayMs],
     ['REQUEST_TIMEOUT_MS', config.requestTimeoutMs, baseline.requestTimeoutMs],
     ['VERIFY', config.verify, baseline.verify],
+    ['VISIBILITY_INTERVAL_MS', config.visibilityIntervalMs, baseline.visibilityIntervalMs],
+    ['VISIBILITY_POLL_MS', config.visibilityPollMs, baseline.visibilityPollMs],
   ];
   const changed: Record<string, string | number | boolean> = {};
   for (const [name, value, base] of pairs) {

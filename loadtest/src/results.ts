@@ -5,6 +5,7 @@
 import type { Calibration } from './calibrator.js';
 import type { CpuBreakdown } from './component-cpu.js';
 import type { Freshness } from './freshness.js';
+import type { Visibility } from './visibility.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +69,8 @@ export interface RunSummary {
    * the load and after the drain (absent when the consumer's metrics were not reachable).
    */
   readonly freshness?: Freshness;
+  /** 201 to Store API, measured by the visibility probe during the load (absent without a Store API or with the probe off). */
+  readonly visibility?: Visibility;
 }
 
 export function machineInfo(): MachineInfo {

@@ -17,6 +17,7 @@ import { LoadRun } from './runner.js';
 import { ShardReader } from './shards.js';
 import type { Targets } from './targets.js';
 import { verifyRun, waitForDrain } from './verify.js';
+import { startVisibilityProbe, type Visibility, type VisibilityProbe } from './visibility.js';
 import { makeProfile, storeIdOf, type WorkloadProfile } from './workload.js';
 
 export interface ExecuteOptions {
@@ -99,14 +100,35 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
     const freshnessBefore = targets.consumerMetricsUrl
       ? await readFreshness(targets.consumerMetricsUrl)
       : undefined;
+    // The probe has the store after the run's range (fresh like the range) and enters the run's ledger.
+    const probeStoreId = storeIdOf(profile, profile.stores);
+    const probe: VisibilityProbe | undefined =
+      targets.storeUrl && config.visibilityIntervalMs > 0
+        ? await startVisibilityProbe({
+            purchaseUrl: targets.purchaseUrl,
+            storeUrl: targets.storeUrl,
+            storeId: probeStoreId,
+            itemId: 1,
+            date: profile.date,
+            runId,
+            intervalMs: config.visibilityIntervalMs,
+            pollMs: config.visibilityPollMs,
+            ...(targets.apiKey ? { headers: { authorization: `Bearer ${targets.apiKey}` } } : {}),
+            onAcknowledged: (storeId, items) => ledger.add(storeId, items),
+          })
+        : undefined;
     const load = await run.run();
     progress.stop();
+    // Every probe purchase sent during the load is seen within the drain's time, or counted as not seen.
+    const visibility: Visibility | undefined = await probe?.stop(config.drainTimeoutMs);
     const recordsFile = await recorder.finish(config.gzipAboveBytes);
 
     let drain: RunSummary['drain'] = null;
     let verify: RunSummary['verify'] = null;
     let freshness: Freshness | undefined;
-    const storeIds = Array.from({ length: profile.stores }, (_, i) => storeIdOf(profile, i));
+    const storeIds = Array.from({ length: profile.stores + (probe ? 1 : 0) }, (_, i) =>
+      storeIdOf(profile, i),
+    );
     if (config.verify && shards) {
       log('waiting for the consumer to drain…');
       drain = await waitForDrain({
@@ -167,6 +189,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
       invariantsHold: load.purchases.failed === 0 && (verify?.ok ?? false) && (drain?.drained ?? false),
       ...(cpu ? { cpu } : {}),
       ...(freshness ? { freshness } : {}),
+      ...(visibility ? { visibility } : {}),
     };
     writeRunFiles(dir, summary, lag);
     return { summary, dir };

@@ -1,6 +1,7 @@
 /** The human summary of a run, printed by the CLI, the demo and the experiment. */
 import type { CpuBreakdown } from './component-cpu.js';
 import { formatFreshness } from './freshness.js';
+import { formatVisibility } from './visibility.js';
 import path from 'node:path';
 import type { RunSummary } from './results.js';
 import type { CheckResult } from './verify.js';
@@ -55,6 +56,7 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
     ]);
   }
   if (summary.freshness) rows.push(['freshness', formatFreshness(summary.freshness)]);
+  if (summary.visibility) rows.push(['visibility', formatVisibility(summary.visibility)]);
   rows.push(['ledger == shards', check(verify?.shards, '(store, item) totals')]);
   rows.push(['purchase rows', check(verify?.purchaseRows, 'stores, one row per acknowledged purchase')]);
   rows.push(['ledger == Store API', check(verify?.storeApi, "stores' top 10")]);

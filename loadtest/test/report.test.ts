@@ -179,4 +179,33 @@ test('a run that recorded freshness lists its quantiles; runs without it are lef
     /- \[fresh\]\(fresh\/\): p50 ≤ 0\.05 s, p95 ≤ 0\.1 s, p99 ≤ 0\.25 s \(1,000 purchases/,
   );
   assert.doesNotMatch(section, /\[plain\]/);
+  assert.doesNotMatch(section, /Visibility/);
+});
+
+test("a run that recorded visibility lists the probe's quantiles under their own heading", () => {
+  const base = JSON.parse(
+    readFileSync(path.join(dir, '2026-01-02-full-512', 'summary.json'), 'utf8'),
+  ) as object;
+  const visibility = {
+    acknowledged: 40,
+    seen: 40,
+    failed: 0,
+    p50Ms: 210,
+    p95Ms: 480,
+    p99Ms: 655.5,
+    maxMs: 700,
+    intervalMs: 250,
+    pollMs: 20,
+    storeId: 9,
+  };
+  const probed = { dir: 'probed', summary: { ...base, visibility } } as unknown as RecordedRun;
+  const plain = { dir: 'plain', summary: base } as unknown as RecordedRun;
+  assert.deepEqual(freshnessSection([plain]), []);
+  const section = freshnessSection([plain, probed]).join('\n');
+  assert.match(section, /^Visibility — a purchase's 201 to its effect in the Store API/m);
+  assert.match(
+    section,
+    /- \[probed\]\(probed\/\): p50 210 ms, p95 480 ms, p99 655\.5 ms, max 700 ms \(40 probe purchases/,
+  );
+  assert.doesNotMatch(section, /\[plain\]|^Freshness/m);
 });

@@ -32,6 +32,7 @@ test('a recorded run says which commit and tree produced it and how to reproduce
     HOURS: '3',
     SCENARIO: 'recorded',
     RESULTS_DIR: resultsDir,
+    VISIBILITY_INTERVAL_MS: '50',
   });
   const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
   const before = treeState(REPO_ROOT);
@@ -55,14 +56,22 @@ test('a recorded run says which commit and tree produced it and how to reproduce
   // The pipeline authenticates writes: every purchase was sent with its key, which no record holds.
   assert.ok(pipeline.targets.apiKey);
   assert.equal(summary.load.purchases.ok, 4 * 2 * 3);
-  // Freshness covers exactly the run's purchases: the pipeline's consumer committed nothing else.
-  assert.equal(written.freshness?.count, summary.load.purchases.ok);
+  // The visibility probe saw each of its purchases in the Store API, and the ledger checks counted them.
+  const visibility = written.visibility!;
+  assert.ok(visibility.acknowledged >= 1, JSON.stringify(visibility));
+  assert.equal(visibility.seen, visibility.acknowledged);
+  assert.equal(visibility.failed, 0);
+  assert.ok(visibility.p99Ms !== null && visibility.p99Ms >= 0);
+  assert.equal(visibility.storeId, summary.profile.storeIdBase + 1 + 4);
+  assert.equal(written.verify!.purchaseRows.checked, 5); // the four clients' stores and the probe's
+  // Freshness covers exactly the run's and the probe's purchases: the pipeline's consumer committed nothing else.
+  assert.equal(written.freshness?.count, summary.load.purchases.ok + visibility.acknowledged);
   const p99 = written.freshness!.p99S;
   assert.ok(p99 !== null && p99 <= 60, JSON.stringify(written.freshness));
   assert.ok(!readFileSync(path.join(dir, 'summary.json'), 'utf8').includes(pipeline.targets.apiKey));
   assert.equal(
     written.command,
-    'STORES=4 SCENARIO=recorded PURCHASES_PER_HOUR=2 HOURS=3 node loadtest/dist/cli.js',
+    'STORES=4 SCENARIO=recorded PURCHASES_PER_HOUR=2 HOURS=3 VISIBILITY_INTERVAL_MS=50 node loadtest/dist/cli.js',
   );
   assert.equal(written.commit, head);
   assert.equal(written.commitDirty, before.commitDirty);

@@ -98,6 +98,10 @@ export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.
   --tail-fraction 0.05 --tail-delay-ms 20   injected tail on the primaries for the tail phases; --no-tail skips them
   --purchase-url http://127.0.0.1:8080  the running purchase service (bearer key: PURCHASE_API_KEY, else the stack's);
                                      --no-purchase-load, or an unreachable one, loads only the store path
+  --visibility-interval-ms 250 --visibility-poll-ms 20   the visibility probe of the phases with paced writes:
+                                     one purchase to a store of its own (the store after --stores, on the
+                                     stack) per interval, read back through the stack's Store API every poll;
+                                     201 to Store API per purchase. --visibility-interval-ms 0: no probe
   --out results/bench/store
   --note "…"                         a sentence printed in the results README (e.g. how busy the machine was)`;
 
@@ -125,6 +129,8 @@ export interface StoreBenchOptions {
   readonly tail: boolean;
   readonly purchaseUrl: string;
   readonly purchaseLoad: boolean;
+  readonly visibilityIntervalMs: number;
+  readonly visibilityPollMs: number;
   readonly out: string;
   readonly note: string;
 }
@@ -153,6 +159,8 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
       'no-tail': { type: 'boolean', default: false },
       'purchase-url': { type: 'string', default: 'http://127.0.0.1:8080' },
       'no-purchase-load': { type: 'boolean', default: false },
+      'visibility-interval-ms': { type: 'string', default: '250' },
+      'visibility-poll-ms': { type: 'string', default: '20' },
       out: { type: 'string', default: path.join(REPO_ROOT, 'results', 'bench', 'store') },
       note: { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
@@ -189,6 +197,8 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
     tail: !values['no-tail'],
     purchaseUrl: values['purchase-url'],
     purchaseLoad: !values['no-purchase-load'],
+    visibilityIntervalMs: numberOption('--visibility-interval-ms', values['visibility-interval-ms'], 0, true),
+    visibilityPollMs: numberOption('--visibility-poll-ms', values['visibility-poll-ms'], 1),
     out: path.resolve(values.out),
     note: values.note,
   };

@@ -31,7 +31,8 @@ import {
 } from './figures.js';
 import { withBareRoute } from '../calibrator.js';
 import { readConsumerLag } from '../consumer-lag.js';
-import { readFreshness } from '../freshness.js';
+import { formatFreshness, freshnessBetween, readFreshness, type Freshness } from '../freshness.js';
+import { formatVisibility, startVisibilityProbe, type Visibility } from '../visibility.js';
 import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
 import type { PurchaseWritersData } from './purchase-writers.js';
@@ -96,6 +97,10 @@ export interface PhaseResult extends PhasePlan {
   readonly offeredWritesPerSecond: number | null;
   /** Purchases per second the consumer committed in the window (phases with writes, when its metrics are readable). */
   readonly committedPerSecond: number | null;
+  /** Receipt to shard commit of the purchases committed in the window (phases with writes, when the consumer's metrics are readable). */
+  readonly freshness?: Freshness | null;
+  /** 201 to the stack's Store API, by the visibility probe over the window (phases with writes, when the stack runs a store). */
+  readonly visibility?: Visibility | null;
   readonly schedulerLatenessMs: PercentileSummary | null;
   /** Store answers with a 5xx status in the measured window. */
   readonly serverErrors: number;
@@ -159,6 +164,12 @@ class StoreBench {
     return this.#opt.purchaseUrl === this.#state.services?.purchase?.url
       ? readStackApiKey(loadStackSettings().stackDir)
       : undefined;
+  }
+
+  /** The Authorization header for the stack's own purchase service (or PURCHASE_API_KEY's), if any. */
+  apiKeyHeader(): { headers: Record<string, string> } | undefined {
+    const key = process.env.PURCHASE_API_KEY ?? this.stackApiKey();
+    return key === undefined ? undefined : { headers: { authorization: `Bearer ${key}` } };
   }
 
   /** Fills `databaseUrls` (one per shard server) with the aggregates of the stores each shard owns; rows per shard. */
@@ -462,14 +473,32 @@ class StoreBench {
       Math.min(2_000, warmupMs / 2),
     );
     const metrics = async () => (await fetch(`${store.url}/metrics`)).text();
+    const consumerMetrics = this.consumerMetricsUrl();
+    const stackStoreUrl = this.#state.services?.store?.url;
     // The window's start, as the load generator starts recording.
     const atStart = sleep(warmupMs).then(async () => {
       const cpu = startPhaseCpu(this.#stackDir, store.child.pid);
       if (statementStats) await this.resetStatementStats(databaseUrls);
+      const writing = writesPerSecond > 0;
       return {
         cpu,
         metrics: await metrics(),
-        committed: writesPerSecond > 0 ? await this.committed() : undefined,
+        freshness: writing && consumerMetrics ? await readFreshness(consumerMetrics) : undefined,
+        // The writers' stores are 1…stores; the probe's store is above them, in the stack's database.
+        visibility:
+          writing && stackStoreUrl && opt.visibilityIntervalMs > 0
+            ? await startVisibilityProbe({
+                purchaseUrl: opt.purchaseUrl,
+                storeUrl: stackStoreUrl,
+                storeId: opt.stores + 1,
+                itemId: 1,
+                date: '20250101',
+                runId: `bench-${process.pid}-${Date.now()}`,
+                intervalMs: opt.visibilityIntervalMs,
+                pollMs: opt.visibilityPollMs,
+                ...(this.apiKeyHeader() ?? {}),
+              })
+            : undefined,
       };
     });
     const probe = this.schedulerProbe(warmupMs, durationMs);
@@ -490,11 +519,13 @@ class StoreBench {
     const start = await atStart;
     const cpu = start.cpu.finish();
     const [before, after] = [start.metrics, await metrics()];
-    const committedAfter = writesPerSecond > 0 ? await this.committed() : undefined;
-    const committedPerSecond =
-      start.committed === undefined || committedAfter === undefined
-        ? null
-        : Math.round((committedAfter - start.committed) / readers.seconds);
+    const freshnessAfter =
+      start.freshness && consumerMetrics ? await readFreshness(consumerMetrics) : undefined;
+    const freshness =
+      start.freshness && freshnessAfter ? freshnessBetween(start.freshness, freshnessAfter) : null;
+    const committedPerSecond = freshness === null ? null : Math.round(freshness.count / readers.seconds);
+    // The probe's purchases of the window are seen once the consumer has them all (at most a drain).
+    const visibility = (await start.visibility?.stop(DRAIN_TIMEOUT_MS)) ?? null;
     const statements = statementStats ? await this.readStatementStats(databaseUrls) : null;
     clearTimeout(reprioritise);
     const purchase = await writers;
@@ -511,6 +542,7 @@ class StoreBench {
       purchase,
       offeredWritesPerSecond: writesPerSecond > 0 ? writesPerSecond : null,
       committedPerSecond,
+      ...(writesPerSecond > 0 ? { freshness, visibility } : {}),
       schedulerLatenessMs,
       serverErrors: Object.entries(readers.statuses)
         .filter(([key]) => / 5\d\d$/.test(key))
@@ -600,7 +632,7 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       machine,
       settings: { ...opt.flags, replicaKind: opt.replica, purchaseLoad: withWriters, statementStats },
-      targets: { underWritesP99Ms: 10, readsAloneP99Ms: 2 },
+      targets: { underWritesP99Ms: 10, readsAloneP99Ms: 2, freshnessP99Ms: 1000 },
       bareRoute,
       phases,
     };
@@ -622,7 +654,11 @@ export interface StoreRecord {
   readonly date: string;
   readonly machine: Record<string, unknown>;
   readonly settings: Readonly<Record<string, string | boolean>>;
-  readonly targets: { readonly underWritesP99Ms: number; readonly readsAloneP99Ms: number };
+  readonly targets: {
+    readonly underWritesP99Ms: number;
+    readonly readsAloneP99Ms: number;
+    readonly freshnessP99Ms?: number;
+  };
   readonly bareRoute: BareRouteReads;
   readonly phases: readonly PhaseResult[];
 }
@@ -678,6 +714,29 @@ function cpuRow(p: PhaseResult): string {
   return `| ${p.name} | ${(p.cpu.machineBusy * 100).toFixed(0)} % | ${top} |`;
 }
 
+/** Freshness of the phases with paced writes: the probe's 201 to Store API, and receipt to commit. */
+function freshnessSection(r: StoreRecord): string {
+  const paced = r.phases.filter((p) => p.writes === 'paced' && (p.visibility || p.freshness));
+  if (paced.length === 0) return '';
+  const rows = paced.map(
+    (p) =>
+      `| ${p.name} | ${p.visibility ? formatVisibility(p.visibility) : '–'} | ${p.freshness ? formatFreshness(p.freshness) : '–'} |`,
+  );
+  return `
+## Freshness under the paced writes
+
+201 to Store API: the visibility probe (loadtest/src/visibility.ts) posts one purchase every
+${r.settings['visibility-interval-ms']} ms to a store of its own on the stack (store ${Number(r.settings.stores) + 1}) and reads it through the stack's
+Store API every ${r.settings['visibility-poll-ms']} ms, through Kafka, the consumer, the shard and the stack store's cache; its
+purchases are part of the writes. Receipt to commit: the consumer's \`consumer_freshness_seconds\` over the
+window (bucket upper bounds). Target: p99 ≤ ${r.targets.freshnessP99Ms} ms from the 201 to the Store API.
+
+| phase | 201 to Store API | receipt to shard commit |
+| --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
 function renderReadme(r: StoreRecord): string {
   const m = r.machine as {
     cpus: number;
@@ -730,7 +789,7 @@ Hedges and shard timeouts count the whole phase, warm-up included.
 | phase | handler /items/store | handler /items/top10 | pool wait | shard query | server top_items mean / max | server top_stores mean / max | event-loop delay p99 / max | GC pauses, total | hedges sent / won, shard timeouts |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${readPhases.map(hopRow).join('\n')}
-
+${freshnessSection(r)}
 ## CPU
 
 Over each measured window: the share of the machine's CPU time that was busy, and the cores each part
