@@ -93,6 +93,8 @@ export const STORE_BENCH_USAGE = `usage: node loadtest/dist/bench/store-latency.
   --pool-size 8                      STORE_POOL_SIZE: connections per shard database per store worker
   --stores 2000 --items 1000 --items-per-store 40   pre-filled aggregates (a fresh bench database per shard)
   --cache-ttl-ms 500                 STORE_CACHE_TTL_MS
+  --store-node-options ""            NODE_OPTIONS of the store under test (e.g. V8 heap flags:
+                                     "--max-semi-space-size=32")
   --replica streaming|connection|none  replicas for the hedged phases: a pg_basebackup hot standby of every
                                      shard server, or a second pool to the same database, or no hedged phases
   --tail-fraction 0.05 --tail-delay-ms 20   injected tail on the primaries for the tail phases; --no-tail skips them
@@ -123,6 +125,7 @@ export interface StoreBenchOptions {
   readonly items: number;
   readonly itemsPerStore: number;
   readonly cacheTtlMs: number;
+  readonly storeNodeOptions: string;
   readonly replica: 'streaming' | 'connection' | 'none';
   readonly tailFraction: number;
   readonly tailDelayMs: number;
@@ -153,6 +156,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
       items: { type: 'string', default: '1000' },
       'items-per-store': { type: 'string', default: '40' },
       'cache-ttl-ms': { type: 'string', default: '500' },
+      'store-node-options': { type: 'string', default: '' },
       replica: { type: 'string', default: 'streaming' },
       'tail-fraction': { type: 'string', default: '0.05' },
       'tail-delay-ms': { type: 'string', default: '20' },
@@ -191,6 +195,7 @@ export function storeBenchOptions(argv: readonly string[]): StoreBenchOptions {
     items: numberOption('--items', values.items, 1),
     itemsPerStore: numberOption('--items-per-store', values['items-per-store'], 1),
     cacheTtlMs: numberOption('--cache-ttl-ms', values['cache-ttl-ms'], 0),
+    storeNodeOptions: values['store-node-options'],
     replica,
     tailFraction: numberOption('--tail-fraction', values['tail-fraction'], 0, true),
     tailDelayMs: numberOption('--tail-delay-ms', values['tail-delay-ms'], 0, true),

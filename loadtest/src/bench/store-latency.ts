@@ -453,6 +453,7 @@ class StoreBench {
       STORE_WORKERS: String(opt.storeWorkers),
       STORE_POOL_SIZE: String(opt.poolSize),
       STORE_CACHE_TTL_MS: String(opt.cacheTtlMs),
+      ...(opt.storeNodeOptions ? { NODE_OPTIONS: opt.storeNodeOptions } : {}),
       ...(phase.hedged ? { SHARD_REPLICA_URLS: replicaUrls.join(',') } : {}),
     });
     const { warmupMs, durationMs } = opt;

@@ -67,6 +67,9 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.equal(defaults.writeShare, 0.5);
   assert.equal(defaults.readCpuShares, 0);
   assert.equal(defaults.poolSize, 8);
+  assert.equal(defaults.visibilityIntervalMs, 250);
+  assert.equal(defaults.visibilityPollMs, 20);
+  assert.equal(defaults.storeNodeOptions, '');
 
   const options = storeBenchOptions([
     '--duration-s',
@@ -86,6 +89,11 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
     'connection',
     '--no-tail',
     '--no-purchase-load',
+    '--visibility-interval-ms',
+    '0',
+    '--visibility-poll-ms',
+    '5',
+    '--store-node-options=--max-semi-space-size=32',
     '--note',
     'a busy machine',
   ]);
@@ -102,12 +110,16 @@ test('store benchmark: the defaults, the recorded flags as given, and the checks
   assert.equal(options.flags['duration-s'], '0.5');
   assert.equal(options.flags['no-tail'], true);
   assert.equal(options.note, 'a busy machine');
+  assert.equal(options.visibilityIntervalMs, 0);
+  assert.equal(options.visibilityPollMs, 5);
+  assert.equal(options.storeNodeOptions, '--max-semi-space-size=32');
 
   assert.throws(() => storeBenchOptions(['--replica', 'logical']), ConfigError);
   assert.throws(() => storeBenchOptions(['--read-priority=-21']), ConfigError);
   assert.throws(() => storeBenchOptions(['--readers', 'many']), ConfigError);
   assert.throws(() => storeBenchOptions(['--write-share=-1']), ConfigError);
   assert.throws(() => storeBenchOptions(['--read-cpu-shares', '1.5']), ConfigError);
+  assert.throws(() => storeBenchOptions(['--visibility-poll-ms', '0']), ConfigError);
   assert.throws(() => storeBenchOptions(['--read-cpu-shares', '1']), /0 or in 2…262144/);
   assert.throws(() => storeBenchOptions(['--pool-size', '0']), ConfigError);
 });

@@ -68,3 +68,31 @@ test('the store-reads index shows only the flags a run adds to the shared ones',
   );
   assert.equal(runFlags('node loadtest/dist/bench/store-latency.js --reader-rate 10'), '--reader-rate 10');
 });
+
+test("the store-reads index shows the probe's 201 → Store API under writes, and – for runs recorded before it", async () => {
+  const { renderStoreReads } = await import('../../src/bench/store-reads-report.js');
+  const phase = (name: string, visibility?: object) => ({
+    name,
+    readers: null,
+    serverErrors: 0,
+    offeredWritesPerSecond: 500,
+    committedPerSecond: 510,
+    cpu: { machineBusy: 0.9, cores: {} },
+    ...(visibility ? { visibility } : {}),
+  });
+  const record = (visibility?: object) => ({
+    command: 'node loadtest/dist/bench/store-latency.js --reader-rate 2 --out x',
+    commit: '0123456789abcdef',
+    dirty: false,
+    bareRoute: { latency: null },
+    phases: [phase('under-writes', visibility)],
+  });
+  const probed = { acknowledged: 81, seen: 80, p50Ms: 310.4, p99Ms: 702.6 };
+  const index = renderStoreReads([
+    { name: 'probed', record: record(probed) },
+    { name: 'before', record: record() },
+  ] as never);
+  const row = (name: string) => index.split('\n').find((l) => l.startsWith(`| [${name}]`))!;
+  assert.match(row('probed'), /\| 510 \| 310 \/ 703 \(80 of 81\) \| 90 % \|/);
+  assert.match(row('before'), /\| 510 \| – \| 90 % \|/);
+});
