@@ -83,6 +83,18 @@ export class RequestClock {
   }
 }
 
+/**
+ * Waits until the clock's next request is due. Node's timers count whole milliseconds from the event
+ * loop's cached clock, so one can fire up to a millisecond before the time asked for; sending then
+ * would count a latency from a due time still ahead, too low. So it sleeps again until that time has
+ * passed.
+ */
+export async function untilDue(clock: RequestClock): Promise<void> {
+  for (let wait = clock.waitMs(performance.now()); wait > 0; wait = clock.waitMs(performance.now())) {
+    await sleep(wait);
+  }
+}
+
 /** The difference of two `cpuSeconds()` readings, per name. */
 function cpuUsed(
   before: Readonly<Record<string, number>>,
@@ -106,9 +118,8 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
   const client = async () => {
     const clock = new RequestClock(ratePerClient, performance.now(), Math.random());
     while (!stop && (requests === undefined || sent < requests)) {
-      const wait = clock.waitMs(performance.now());
-      if (wait > 0) {
-        await sleep(wait);
+      if (clock.waitMs(performance.now()) > 0) {
+        await untilDue(clock);
         if (stop) break;
       }
       const request = next();

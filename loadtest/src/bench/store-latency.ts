@@ -37,6 +37,7 @@ import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
 import type { PurchaseWritersData } from './purchase-writers.js';
 import { startPhaseCpu, type PhaseCpu } from './phase-cpu.js';
+import { tcpEchoRoundTrips } from './tcp-echo.js';
 import { storeHops, type HopQuantiles, type StoreHops } from './store-hops.js';
 import { benchCommand, commitOf, loadAverage, progress } from './record.js';
 import { queryOnce, startReplica, waitForReplay, withServer, type Replica } from './replica.js';
@@ -121,6 +122,8 @@ export interface PhaseResult extends PhasePlan {
 export interface BareRouteReads {
   readonly latency: NamedLatency | null;
   readonly schedulerLatenessMs: PercentileSummary | null;
+  /** The same clients' loopback TCP round trips to an echo process: the floor below HTTP (runs before it recorded none). */
+  readonly tcpEchoMs?: PercentileSummary;
 }
 
 /** Longest wait for the consumer to catch up between phases. */
@@ -334,6 +337,13 @@ class StoreBench {
    */
   async bareRoute(): Promise<BareRouteReads> {
     const opt = this.#opt;
+    progress('tcp echo (the floor below HTTP)');
+    const tcpEchoMs = await tcpEchoRoundTrips({
+      clients: opt.readers,
+      ratePerClient: opt.readerRate,
+      warmupMs: opt.warmupMs,
+      durationMs: opt.durationMs,
+    });
     progress('bare route (the floor)');
     return withBareRoute(opt.storeWorkers, async (url) => {
       const probe = this.schedulerProbe(opt.warmupMs, opt.durationMs);
@@ -347,7 +357,7 @@ class StoreBench {
           next: () => ({ name: 'GET /readyz', method: 'GET', path: '/readyz' }),
         }),
       );
-      return { latency: load.latency['GET /readyz'] ?? null, schedulerLatenessMs: await probe };
+      return { latency: load.latency['GET /readyz'] ?? null, schedulerLatenessMs: await probe, tcpEchoMs };
     });
   }
 
@@ -770,7 +780,7 @@ ${r.phases.some((p) => p.tail) ? `Tail phases: every primary behind a proxy dela
 
 Client side, in ms, over every HTTP answer (5xx included). The floor, measured first in this run: the same
 readers against a bare express route answering at once (loadtest/src/bench/bare-route.ts, ${setting('store-workers')} workers):
-${r.bareRoute.latency ? `p50 ${r.bareRoute.latency.p50Ms}, p99 ${r.bareRoute.latency.p99Ms}, p99.9 ${r.bareRoute.latency.p999Ms} ms at ${r.bareRoute.latency.perSecond}/s` : 'no answers'}, with 1 ms sleep lateness p50 ${v(r.bareRoute.schedulerLatenessMs?.p50Ms)} / p99 ${v(r.bareRoute.schedulerLatenessMs?.p99Ms)} ms.
+${r.bareRoute.latency ? `p50 ${r.bareRoute.latency.p50Ms}, p99 ${r.bareRoute.latency.p99Ms}, p99.9 ${r.bareRoute.latency.p999Ms} ms at ${r.bareRoute.latency.perSecond}/s` : 'no answers'}, with 1 ms sleep lateness p50 ${v(r.bareRoute.schedulerLatenessMs?.p50Ms)} / p99 ${v(r.bareRoute.schedulerLatenessMs?.p99Ms)} ms.${r.bareRoute.tcpEchoMs ? `\nBelow HTTP, the same clients paced the same, each on a loopback TCP connection to a Node process echoing 128 bytes (loadtest/src/bench/tcp-echo.ts): p50 ${v(r.bareRoute.tcpEchoMs.p50Ms)}, p99 ${v(r.bareRoute.tcpEchoMs.p99Ms)}, p99.9 ${v(r.bareRoute.tcpEchoMs.p999Ms)} ms.` : ''}
 
 | phase | store rate | store non-2xx/404 | store p50 | store p99 | top10 rate | top10 non-2xx/404 | top10 p50 | top10 p99 | larger p99 ÷ bare route p99 | 5xx | purchases acknowledged, committed | 1 ms sleep lateness p50 / p99 |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { httpLoad, RequestClock } from '../../src/bench/http-load.js';
+import { httpLoad, RequestClock, untilDue } from '../../src/bench/http-load.js';
 
 test('RequestClock, closed loop: send at once, latency from the send', () => {
   const clock = new RequestClock(0, 1000, 0.7);
@@ -23,6 +23,17 @@ test('RequestClock, paced: fixed intervals from a random phase, latency from whe
   assert.equal(clock.take(1040), 1015);
   assert.equal(clock.take(1041), 1025);
   assert.equal(clock.waitMs(1041), 0);
+});
+
+test('untilDue: a paced request is never sent before it is due, although timers may fire early', async () => {
+  // Due times at fractional milliseconds, 2.37 ms apart: one millisecond timer per wait sends most early.
+  const clock = new RequestClock(1000 / 2.37, performance.now(), 0.9);
+  for (let i = 0; i < 200; i++) {
+    await untilDue(clock);
+    const now = performance.now();
+    const due = clock.take(now);
+    assert.ok(now >= due, `request ${i} sent ${due - now} ms before it was due`);
+  }
 });
 
 async function server(handler: http.RequestListener) {
