@@ -115,6 +115,7 @@ export async function executeRun(options: ExecuteOptions): Promise<{ summary: Ru
             pollMs: config.visibilityPollMs,
             ...(targets.apiKey ? { headers: { authorization: `Bearer ${targets.apiKey}` } } : {}),
             onAcknowledged: (storeId, items) => ledger.add(storeId, items),
+            retry: config.retry,
           })
         : undefined;
     const load = await run.run();

@@ -12,13 +12,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchStoreTopItems } from './verify.js';
 import { summarize } from './stats.js';
 import type { ItemQuantity } from './ledger.js';
+import { NETWORK_ERROR, nextRetryDelay, retryAfterMs, type RetryPolicy } from './retry-policy.js';
 
 export interface Visibility {
   /** Probe purchases acknowledged (201). */
   readonly acknowledged: number;
   /** Of those, the ones a Store API read showed before the probe stopped waiting. */
   readonly seen: number;
-  /** Probe purchases that got no 201 after their attempts; the probe stops at the first. */
+  /** Probe purchases that got no 201 within the retry policy; the probe stops at the first. */
   readonly failed: number;
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
@@ -86,8 +87,8 @@ export interface VisibilityProbeOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Each acknowledged probe purchase, for the run's ledger. */
   readonly onAcknowledged?: (storeId: number, items: readonly ItemQuantity[]) => void;
-  /** Attempts per probe purchase (same Idempotency-Key), 200 ms apart. */
-  readonly attempts?: number;
+  /** How a probe purchase is retried (same Idempotency-Key): the run's own policy, so a fault the run's clients ride out does not end the probe. */
+  readonly retry: RetryPolicy;
 }
 
 export interface VisibilityProbe {
@@ -129,7 +130,9 @@ export async function startVisibilityProbe(options: VisibilityProbeOptions): Pro
       const started = performance.now();
       const key = `${options.runId}-probe-${storeId}-${sequence++}`;
       let acknowledged = false;
-      for (let attempt = 1; attempt <= (options.attempts ?? 6) && !acknowledged; attempt++) {
+      for (let attempt = 1; ; attempt++) {
+        let status = NETWORK_ERROR;
+        let retryAfter: number | undefined;
         try {
           const response = await fetch(`${options.purchaseUrl}${path}`, {
             method: 'POST',
@@ -138,11 +141,18 @@ export async function startVisibilityProbe(options: VisibilityProbeOptions): Pro
             signal: AbortSignal.timeout(10_000),
           });
           await response.body?.cancel();
-          acknowledged = response.status === 201;
+          status = response.status;
+          retryAfter = retryAfterMs(response.headers.get('retry-after') ?? undefined);
         } catch {
-          acknowledged = false;
+          status = NETWORK_ERROR;
         }
-        if (!acknowledged) await sleep(200);
+        if (status === 201) {
+          acknowledged = true;
+          break;
+        }
+        const delay = nextRetryDelay(options.retry, attempt, status, retryAfter, Math.random());
+        if (delay === undefined) break;
+        await sleep(delay);
       }
       if (!acknowledged) {
         // Whether it was written is unknown, so later counts would be ambiguous: stop probing.

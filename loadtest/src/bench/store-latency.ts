@@ -32,6 +32,7 @@ import {
 import { withBareRoute } from '../calibrator.js';
 import { readConsumerLag } from '../consumer-lag.js';
 import { formatFreshness, freshnessBetween, readFreshness, type Freshness } from '../freshness.js';
+import { DEFAULT_RETRY_POLICY } from '../retry-policy.js';
 import { formatVisibility, startVisibilityProbe, type Visibility } from '../visibility.js';
 import { httpLoad } from './http-load.js';
 import { STORE_BENCH_USAGE, storeBenchOptions, type StoreBenchOptions } from './options.js';
@@ -507,6 +508,7 @@ class StoreBench {
                 runId: `bench-${process.pid}-${Date.now()}`,
                 intervalMs: opt.visibilityIntervalMs,
                 pollMs: opt.visibilityPollMs,
+                retry: DEFAULT_RETRY_POLICY,
                 ...(this.apiKeyHeader() ?? {}),
               })
             : undefined,
