@@ -1,7 +1,7 @@
 /**
  * CPU weights for groups of processes, as a CPU request gives a container on Kubernetes: a cgroup
- * v1 `cpu` group whose `cpu.shares` weighs it against its siblings (a process outside any group, in
- * the root group, weighs 1024). When the two cores are contended, a group gets CPU in proportion to its
+ * v1 `cpu` group whose `cpu.shares` weighs it against its siblings (outside any group, the processes
+ * of one session share an autogroup that weighs 1024). When the two cores are contended, a group gets CPU in proportion to its
  * weight, and its processes also leave the kernel's session autogroups, within which alone a nice
  * value ranks threads. Needs root and the v1 cpu controller at /sys/fs/cgroup/cpu.
  *
@@ -16,6 +16,17 @@ export const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu';
 /** The range the kernel accepts for cpu.shares. */
 export const MIN_CPU_SHARES = 2;
 export const MAX_CPU_SHARES = 262_144;
+
+/**
+ * The weight of a parent group that holds groups of these weights: their sum (within what the kernel
+ * accepts). A group's weight counts only against its siblings, so under a parent of the default 1024
+ * all of them together would weigh as much as one process outside any group; under their sum, each
+ * weighs against such a process what it names.
+ */
+export function parentShares(children: Readonly<Record<string, number>>): number {
+  const sum = Object.values(children).reduce((a, b) => a + b, 0);
+  return Math.min(MAX_CPU_SHARES, Math.max(MIN_CPU_SHARES, sum));
+}
 
 export class CpuGroup {
   private constructor(

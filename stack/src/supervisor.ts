@@ -27,7 +27,7 @@ import {
 } from './postgres.js';
 import { createNodeNetwork, netnsAvailable, removeNodeNetwork } from './network.js';
 import { findPostgresBin, requireTool } from './prerequisites.js';
-import { CPU_CGROUP_ROOT, CpuGroup } from './cpu-group.js';
+import { CPU_CGROUP_ROOT, CpuGroup, parentShares } from './cpu-group.js';
 import { Supervised } from './process.js';
 import { modeNeeds, rabbitmqProcesses, rabbitmqUrl, waitForRabbitmq } from './modes.js';
 import { prometheusSpec } from './prometheus.js';
@@ -129,6 +129,8 @@ function cpuGroupOf(name: string): CpuGroup | undefined {
   if (shares === undefined) return undefined;
   let group = cpuGroups.get(name);
   if (!group) {
+    // The parent first, weighing what its groups weigh together (see parentShares).
+    if (cpuGroups.size === 0) CpuGroup.create(cpuGroupParent, parentShares(settings.cpuShares));
     group = CpuGroup.create(path.join(cpuGroupParent, name), shares);
     cpuGroups.set(name, group);
     log(`${name}: CPU group ${group.dir}, cpu.shares ${shares}`);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { CpuGroup } from '../src/cpu-group.js';
+import { CpuGroup, parentShares } from '../src/cpu-group.js';
 
 const cgroupOf = (pid: number, tid = pid) => readFileSync(`/proc/${pid}/task/${tid}/cgroup`, 'utf8');
 const real = CpuGroup.available() && process.getuid?.() === 0;
@@ -60,6 +60,13 @@ test('weights outside what the kernel accepts are refused before anything is mad
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("a parent group weighs what its groups weigh together, within the kernel's range", () => {
+  // consumer:8192 under a parent of 1024 would weigh, against a process outside any group, 1024 at most.
+  assert.equal(parentShares({ consumer: 8192, 'kafka-1': 4096, 'shard-0': 2048 }), 14_336);
+  assert.equal(parentShares({ store: 262_144, consumer: 8192 }), 262_144);
+  assert.equal(parentShares({}), 2);
 });
 
 test('processes that exited meanwhile are skipped when moving process trees', () => {
