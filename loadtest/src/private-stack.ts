@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
+import { STACK_SHAPE_SETTINGS } from '@tillstream/stack';
 import {
   readStackState,
   resolveTargets,
@@ -46,14 +47,7 @@ export function stackEnvironment(mode: string, stackDir: string, offset: number)
  * services read from the same environment. Those `env` sets are part of the run's recorded command.
  */
 export const COST_SETTINGS = [
-  'PURCHASE_WORKERS',
-  'STORE_WORKERS',
-  'KAFKA_NODES',
-  'KAFKA_PARTITIONS',
-  'SHARD_COUNT',
-  'SHARD_PG_OPTIONS',
-  'STACK_CPU_SHARES',
-  'PROMETHEUS',
+  ...STACK_SHAPE_SETTINGS,
   'PURCHASE_BATCH_MAX_MESSAGES',
   'PURCHASE_BATCH_MAX_BYTES',
   'PURCHASE_BATCH_LINGER_MS',

@@ -14,6 +14,22 @@ export const KAFKA_VERSION = '3.9.1';
  * Settings of the native stack, from the environment. Every variable is optional; the defaults give
  * the documented ports (README: "Ports").
  */
+/**
+ * The stack settings that shape what a run on the stack measures: its process layout, Kafka and the
+ * shards with their PostgreSQL settings, the processes' CPU weights, Prometheus scraping. The stack
+ * records the ones it was brought up with (StackState.settings), so a measurement can name them.
+ */
+export const STACK_SHAPE_SETTINGS = [
+  'PURCHASE_WORKERS',
+  'STORE_WORKERS',
+  'KAFKA_NODES',
+  'KAFKA_PARTITIONS',
+  'SHARD_COUNT',
+  'SHARD_PG_OPTIONS',
+  'STACK_CPU_SHARES',
+  'PROMETHEUS',
+] as const;
+
 export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
     {
@@ -149,6 +165,10 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env) {
         nodeArgs: e.STACK_SERVICE_NODE_ARGS.split(/\s+/).filter(Boolean),
       },
       cpuShares: e.STACK_CPU_SHARES as Readonly<Record<string, number>>,
+      /** The STACK_SHAPE_SETTINGS set in the environment, as given. */
+      shape: Object.fromEntries(
+        STACK_SHAPE_SETTINGS.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
+      ) as Readonly<Record<string, string>>,
       prometheus: { mode: e.PROMETHEUS, port: e.PROMETHEUS_PORT },
       mode: e.MODE,
       rabbitmq: {

@@ -41,6 +41,8 @@ export interface StackState {
   mode?: 'kafka-sharded' | 'sync-db' | 'rabbitmq';
   /** Added: the file (mode 0600) holding the purchase service's API key (src/api-key.ts). */
   purchaseApiKeyFile?: string;
+  /** Added: the STACK_SHAPE_SETTINGS (src/settings.ts) the stack was brought up with, those set. */
+  settings?: Readonly<Record<string, string>>;
   /** Present in MODE=rabbitmq. */
   rabbitmq?: { url: string; pid: number | null };
 }

@@ -66,6 +66,7 @@ function snapshot(): StackState {
     status,
     ...(message ? { message } : {}),
     supervisor: { pid: process.pid, startedAt },
+    settings: settings.shape,
     kafka: {
       bootstrap,
       topic: settings.kafka.topic,

@@ -110,6 +110,20 @@ test('STACK_CPU_SHARES: name:shares pairs over the processes the stack runs', as
     assert.throws(() => loadStackSettings({ STACK_CPU_SHARES: bad }), /STACK_CPU_SHARES/, bad);
 });
 
+test('the stack keeps the settings that shape a measurement as given, and only those set', async () => {
+  const { loadStackSettings } = await import('../src/settings.js');
+  const settings = loadStackSettings({
+    STACK_CPU_SHARES: 'consumer:8192',
+    SHARD_PG_OPTIONS: 'synchronous_commit=off',
+    KAFKA_PORT: '19092',
+  });
+  assert.deepEqual(settings.shape, {
+    SHARD_PG_OPTIONS: 'synchronous_commit=off',
+    STACK_CPU_SHARES: 'consumer:8192',
+  });
+  assert.deepEqual(loadStackSettings({}).shape, {});
+});
+
 test('a supervised process joins its CPU group as soon as it is spawned', async () => {
   const { Supervised } = await import('../src/process.js');
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'supervised-'));

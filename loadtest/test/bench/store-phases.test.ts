@@ -82,6 +82,14 @@ test("the store-reads index shows the probe's 201 → Store API under writes, an
   });
   const record = (visibility?: object) => ({
     command: 'node loadtest/dist/bench/store-latency.js --reader-rate 2 --out x',
+    ...(visibility
+      ? {
+          stackSettings: {
+            STACK_CPU_SHARES: 'consumer:8192',
+            SHARD_PG_OPTIONS: 'shared_preload_libraries=pg_stat_statements',
+          },
+        }
+      : {}),
     commit: '0123456789abcdef',
     dirty: false,
     bareRoute: { latency: null },
@@ -93,6 +101,8 @@ test("the store-reads index shows the probe's 201 → Store API under writes, an
     { name: 'before', record: record() },
   ] as never);
   const row = (name: string) => index.split('\n').find((l) => l.startsWith(`| [${name}]`))!;
+  assert.match(row('probed'), /\| `\(defaults\)`, stack `STACK_CPU_SHARES=consumer:8192` \|/);
+  assert.doesNotMatch(row('before'), /stack/);
   assert.match(row('probed'), /\| 510 \| 310 \/ 703 \(80 of 81\) \| 90 % \|/);
   assert.match(row('before'), /\| 510 \| – \| 90 % \|/);
 });
