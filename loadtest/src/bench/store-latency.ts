@@ -170,10 +170,9 @@ class StoreBench {
       : undefined;
   }
 
-  /** The Authorization header for the stack's own purchase service (or PURCHASE_API_KEY's), if any. */
-  apiKeyHeader(): { headers: Record<string, string> } | undefined {
-    const key = process.env.PURCHASE_API_KEY ?? this.stackApiKey();
-    return key === undefined ? undefined : { headers: { authorization: `Bearer ${key}` } };
+  /** The purchase service's bearer key: PURCHASE_API_KEY, else the stack's own (for its own service). */
+  purchaseApiKey(): string | undefined {
+    return process.env.PURCHASE_API_KEY ?? this.stackApiKey();
   }
 
   /** Fills `databaseUrls` (one per shard server) with the aggregates of the stores each shard owns; rows per shard. */
@@ -321,7 +320,7 @@ class StoreBench {
       ratePerClient,
       stores: this.#opt.stores,
       items: this.#opt.items,
-      apiKey: process.env.PURCHASE_API_KEY ?? this.stackApiKey(),
+      apiKey: this.purchaseApiKey(),
       warmupMs,
       durationMs,
     };
@@ -487,6 +486,7 @@ class StoreBench {
     const metrics = async () => (await fetch(`${store.url}/metrics`)).text();
     const consumerMetrics = this.consumerMetricsUrl();
     const stackStoreUrl = this.#state.services?.store?.url;
+    const apiKey = this.purchaseApiKey();
     // The window's start, as the load generator starts recording.
     const atStart = sleep(warmupMs).then(async () => {
       const cpu = startPhaseCpu(this.#stackDir, store.child.pid);
@@ -509,7 +509,7 @@ class StoreBench {
                 intervalMs: opt.visibilityIntervalMs,
                 pollMs: opt.visibilityPollMs,
                 retry: DEFAULT_RETRY_POLICY,
-                ...(this.apiKeyHeader() ?? {}),
+                ...(apiKey === undefined ? {} : { headers: { authorization: `Bearer ${apiKey}` } }),
               })
             : undefined,
       };
