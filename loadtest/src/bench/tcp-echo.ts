@@ -8,8 +8,9 @@
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { runIfEntry } from '../entry.js';
+import { REPO_ROOT } from '../paths.js';
 import { LatencyLog } from '../stats.js';
 import { latencyPercentiles, type PercentileSummary } from './figures.js';
 import { RequestClock, untilDue } from './http-load.js';
@@ -43,7 +44,8 @@ function roundTrip(socket: net.Socket): Promise<void> {
 
 /** Starts the echo server process, runs the paced clients against it, stops it; the latency percentiles (ms). */
 export async function tcpEchoRoundTrips(options: TcpEchoOptions): Promise<PercentileSummary> {
-  const server = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+  // The compiled server (make build), also when this module runs from its TypeScript source.
+  const server = spawn(process.execPath, [path.join(REPO_ROOT, 'loadtest', 'dist', 'bench', 'tcp-echo.js')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
