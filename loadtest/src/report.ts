@@ -74,27 +74,26 @@ export function cpuSection(runs: readonly RecordedRun[]): string[] {
   ];
 }
 
+/** An intro and one line per run that recorded the figure; nothing when none did. */
+function runsSection(intro: string, lines: readonly string[]): string[] {
+  return lines.length === 0 ? [] : [intro, '', ...lines, ''];
+}
+
 /** Each run's freshness: receipt to shard commit, and 201 to Store API (runs that recorded them). */
 export function freshnessSection(runs: readonly RecordedRun[]): string[] {
-  const measured = runs.filter((r) => r.summary.freshness);
-  const probed = runs.filter((r) => r.summary.visibility);
   return [
-    ...(measured.length === 0
-      ? []
-      : [
-          "Freshness — a purchase's receipt (its event's `receivedAt`, before Kafka's acknowledgement and the 201, so an upper bound of 201 to commit) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read before the load and after the drain; each quantile is the upper bound of its bucket. The Store API shows a commit at most its cache TTL later (`STORE_CACHE_TTL_MS`).",
-          '',
-          ...measured.map((r) => `- [${r.dir}](${r.dir}/): ${formatFreshness(r.summary.freshness!)}`),
-          '',
-        ]),
-    ...(probed.length === 0
-      ? []
-      : [
-          "Visibility — a purchase's 201 to its effect in the Store API, as a client sees it: during the load a probe posts one purchase to a store of its own every `VISIBILITY_INTERVAL_MS` and reads that store's top 10 every `VISIBILITY_POLL_MS`, through Kafka, the consumer, the shard and the store's cache.",
-          '',
-          ...probed.map((r) => `- [${r.dir}](${r.dir}/): ${formatVisibility(r.summary.visibility!)}`),
-          '',
-        ]),
+    ...runsSection(
+      "Freshness — a purchase's receipt (its event's `receivedAt`, before Kafka's acknowledgement and the 201, so an upper bound of 201 to commit) to its commit on its shard, from the consumer's `consumer_freshness_seconds` histogram read before the load and after the drain; each quantile is the upper bound of its bucket. The Store API shows a commit at most its cache TTL later (`STORE_CACHE_TTL_MS`).",
+      runs.flatMap((r) =>
+        r.summary.freshness ? [`- [${r.dir}](${r.dir}/): ${formatFreshness(r.summary.freshness)}`] : [],
+      ),
+    ),
+    ...runsSection(
+      "Visibility — a purchase's 201 to its effect in the Store API, as a client sees it: during the load a probe posts one purchase to a store of its own every `VISIBILITY_INTERVAL_MS` and reads that store's top 10 every `VISIBILITY_POLL_MS`, through Kafka, the consumer, the shard and the store's cache.",
+      runs.flatMap((r) =>
+        r.summary.visibility ? [`- [${r.dir}](${r.dir}/): ${formatVisibility(r.summary.visibility)}`] : [],
+      ),
+    ),
   ];
 }
 

@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchStoreTopItems } from './verify.js';
 import { summarize } from './stats.js';
+import { purchaseBody, purchasePath } from './workload.js';
 import type { ItemQuantity } from './ledger.js';
 import { NETWORK_ERROR, nextRetryDelay, retryAfterMs, type RetryPolicy } from './retry-policy.js';
 
@@ -118,9 +119,14 @@ export async function startVisibilityProbe(options: VisibilityProbeOptions): Pro
   }
   if (baseline === undefined) throw new Error(`visibility probe: store ${storeId} unreadable at ${storeUrl}`);
   const tracker = new VisibilityTracker(baseline);
-  const items = [{ itemId, quantity: 1 }];
-  const body = JSON.stringify({ items: [{ ItemID: String(itemId), 'numberOfItems:': 1 }] });
-  const path = `/purchase/${storeId}/customer/${storeId * 1000}/date/${options.date}`;
+  const purchase = {
+    storeId,
+    customerId: storeId * 1000,
+    date: options.date,
+    items: [{ itemId, quantity: 1 }],
+  };
+  const body = purchaseBody(purchase);
+  const path = purchasePath(purchase);
   let sending = true;
   let failed = 0;
   let sequence = 0;
@@ -160,7 +166,7 @@ export async function startVisibilityProbe(options: VisibilityProbeOptions): Pro
         return;
       }
       tracker.acknowledged(performance.now());
-      options.onAcknowledged?.(storeId, items);
+      options.onAcknowledged?.(storeId, purchase.items);
       await sleep(Math.max(0, options.intervalMs - (performance.now() - started)));
     }
   };

@@ -19,6 +19,7 @@ import { CpuGroup, loadStackSettings, readStackApiKey, type StackState } from '@
 import { createTestShards, freePort, startService, useStack } from '@tillstream/stack/harness';
 import { runIfEntry } from '../entry.js';
 import { REPO_ROOT } from '../paths.js';
+import { reproduceCommand } from '../provenance.js';
 import { readAllProcStats, treePids } from '../process-cpu.js';
 import { randomTail, startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import {
@@ -733,10 +734,7 @@ function cpuRow(p: PhaseResult): string {
 /** ", on a stack brought up with `…`": the stack settings a run recorded. */
 function stackUp(r: StoreRecord): string {
   if (!r.stackSettings) return '';
-  const set = Object.entries(r.stackSettings).map(
-    ([k, value]) => `${k}=${/^[\w./:=,-]*$/.test(value) ? value : `'${value}'`}`,
-  );
-  return `, on a stack brought up with \`${[...set, 'node stack/dist/cli.js up'].join(' ')}\``;
+  return `, on a stack brought up with \`${reproduceCommand('node stack/dist/cli.js up', r.stackSettings)}\``;
 }
 
 /** Freshness of the phases with paced writes: the probe's 201 to Store API, and receipt to commit. */
