@@ -65,6 +65,11 @@ export function formatSummaryTable(summary: RunSummary, dir: string, repoRoot: s
       '',
       `${n(verify.storeApi.retriedAfter503)} of those reads answered 503 first and were retried`,
     ]);
+  if (verify?.storeApi?.settledOnReread)
+    rows.push([
+      '',
+      `${n(verify.storeApi.settledOnReread)} stores equalled the ledger only when read again (cache, gateway)`,
+    ]);
   const relative = path.relative(repoRoot, dir);
   rows.push(['results', relative.startsWith('..') || relative === '' ? dir : relative]);
   const width = Math.max(...rows.map(([k]) => k.length));

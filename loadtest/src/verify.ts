@@ -89,6 +89,8 @@ export interface CheckResult {
   readonly mismatches: readonly string[];
   /** Reads that were answered only after a 503 was retried (Store API check). */
   readonly retriedAfter503?: number;
+  /** Stores whose answer equalled the ledger only when read again within the settle time (Store API check). */
+  readonly settledOnReread?: number;
 }
 
 export interface VerifyReport {
@@ -106,6 +108,7 @@ class Findings {
   count = 0;
   checked = 0;
   retried = 0;
+  settled = 0;
   add(line: string) {
     this.count += 1;
     if (this.lines.length < MAX_REPORTED) this.lines.push(line);
@@ -117,6 +120,7 @@ class Findings {
       mismatchCount: this.count,
       mismatches: this.lines,
       ...(this.retried > 0 ? { retriedAfter503: this.retried } : {}),
+      ...(this.settled > 0 ? { settledOnReread: this.settled } : {}),
     };
   }
 }
@@ -128,6 +132,16 @@ export interface VerifyOptions {
   readonly shards: ShardReader;
   readonly topology: Topology;
   readonly storeApiUrl?: string;
+  /**
+   * How long a store's Store API answer may take to equal the ledger (default 5 s): a store serves an
+   * answer from its cache for up to STORE_CACHE_TTL_MS (500 ms by default), so a store read during the
+   * run may be answered stale just after it, and a gateway in front of replaced replicas answers 502
+   * until it has resolved their new addresses (the compose gateway re-resolves every 5 s). A store whose
+   * answer differs is read again every `storeApiRereadMs` until it agrees; one that still differs
+   * after this long is a finding.
+   */
+  readonly storeApiSettleMs?: number;
+  readonly storeApiRereadMs?: number;
   readonly concurrency?: number;
 }
 
@@ -169,25 +183,9 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
       rowFindings.add(`store ${storeId}: ${rows} purchase rows, ${ledger.purchases(storeId)} acknowledged`);
   }
 
-  let storeApi: CheckResult | undefined;
-  if (options.storeApiUrl) {
-    const apiFindings = new Findings();
-    const base = options.storeApiUrl;
-    await mapLimit(storeIds, concurrency, async (storeId) => {
-      apiFindings.checked += 1;
-      const expected = ledger.topItems(storeId, 10);
-      const answer = await fetchStoreTopItems(base, storeId);
-      if (answer.retries > 0 && answer.status !== 503) apiFindings.retried += 1;
-      if (answer.status === 404 && expected.length === 0) return;
-      if (answer.status !== 200) {
-        apiFindings.add(`store ${storeId}: GET /items/store/${storeId} → ${answer.status}`);
-        return;
-      }
-      const problems = diffItemLists(expected, answer.items);
-      if (problems.length > 0) apiFindings.add(`store ${storeId}: top 10 differs at ${problems[0]}`);
-    });
-    storeApi = apiFindings.result();
-  }
+  const storeApi = options.storeApiUrl
+    ? await checkStoreApi({ ...options, storeApiUrl: options.storeApiUrl, concurrency })
+    : undefined;
 
   const shardsResult = shardFindings.result();
   const rowsResult = rowFindings.result();
@@ -197,6 +195,58 @@ export async function verifyRun(options: VerifyOptions): Promise<VerifyReport> {
     purchaseRows: rowsResult,
     ...(storeApi ? { storeApi } : {}),
   };
+}
+
+/** GET /items/store/:id of every store against the ledger's top 10, each read again until it agrees or settles. */
+export async function checkStoreApi(
+  options: Pick<
+    VerifyOptions,
+    'ledger' | 'storeIds' | 'storeApiSettleMs' | 'storeApiRereadMs' | 'concurrency'
+  > & {
+    readonly storeApiUrl: string;
+  },
+): Promise<CheckResult> {
+  const findings = new Findings();
+  const settleMs = options.storeApiSettleMs ?? 5_000;
+  const rereadMs = options.storeApiRereadMs ?? 250;
+  await mapLimit(options.storeIds, options.concurrency ?? 8, async (storeId) => {
+    findings.checked += 1;
+    const expected = options.ledger.topItems(storeId, 10);
+    const deadline = performance.now() + settleMs;
+    for (let read = 1; ; read++) {
+      const problem = await storeApiProblem(options.storeApiUrl, storeId, expected, findings);
+      if (problem === undefined) {
+        if (read > 1) findings.settled += 1;
+        return;
+      }
+      if (performance.now() + rereadMs > deadline) {
+        findings.add(problem);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, rereadMs));
+    }
+  });
+  return findings.result();
+}
+
+/** What is wrong with one read of a store's top 10 against the ledger's; undefined: nothing. */
+async function storeApiProblem(
+  base: string,
+  storeId: number,
+  expected: readonly ItemQuantity[],
+  findings: Findings,
+): Promise<string | undefined> {
+  let answer: Awaited<ReturnType<typeof fetchStoreTopItems>>;
+  try {
+    answer = await fetchStoreTopItems(base, storeId);
+  } catch (error) {
+    return `store ${storeId}: GET /items/store/${storeId} failed: ${(error as Error).message}`;
+  }
+  if (answer.retries > 0 && answer.status !== 503) findings.retried += 1;
+  if (answer.status === 404 && expected.length === 0) return undefined;
+  if (answer.status !== 200) return `store ${storeId}: GET /items/store/${storeId} → ${answer.status}`;
+  const problems = diffItemLists(expected, answer.items);
+  return problems.length > 0 ? `store ${storeId}: top 10 differs at ${problems[0]}` : undefined;
 }
 
 /** Differences between two lists of (item, quantity), both ascending by item id. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, test } from 'node:test';
-import { diffItemSets, fetchStoreTopItems, mapLimit } from '../src/verify.js';
+import { Ledger } from '../src/ledger.js';
+import { checkStoreApi, diffItemSets, fetchStoreTopItems, mapLimit } from '../src/verify.js';
 
 test('diffItemSets finds missing, extra and different totals', () => {
   const ledger = [
@@ -72,6 +73,84 @@ describe('fetchStoreTopItems', () => {
       const answer = await fetchStoreTopItems(api.url, 0, 2);
       assert.equal(answer.status, 503);
       assert.equal(api.requests(), 2);
+    } finally {
+      api.close();
+    }
+  });
+});
+
+describe('checkStoreApi', () => {
+  /**
+   * A Store API stand-in: store 1 answers a stale count for its first two reads (a cached answer),
+   * store 2 answers 502 once (a gateway that has not resolved a replaced replica yet), store 3 always
+   * answers a wrong count.
+   */
+  async function storeApi(): Promise<{ url: string; reads: Map<number, number>; close: () => void }> {
+    const reads = new Map<number, number>();
+    const server = http.createServer((req, res) => {
+      const storeId = Number(req.url!.split('/').at(-1));
+      const read = (reads.get(storeId) ?? 0) + 1;
+      reads.set(storeId, read);
+      if (storeId === 2 && read === 1) {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end('<html>502 Bad Gateway</html>');
+        return;
+      }
+      const quantity = storeId === 1 ? (read <= 2 ? 1 : 2) : storeId === 3 ? 5 : 2;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ stores: [{ itemID: 7, numberOfItems: quantity }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, reads, close: () => server.close() };
+  }
+
+  const ledger = new Ledger(10);
+  for (const storeId of [1, 2, 3]) ledger.add(storeId, [{ itemId: 7, quantity: 2 }]);
+
+  it('reads a differing store again until it agrees, and reports one that never does', async () => {
+    const api = await storeApi();
+    try {
+      const result = await checkStoreApi({
+        ledger,
+        storeIds: [1, 2, 3],
+        storeApiUrl: api.url,
+        storeApiSettleMs: 500,
+        storeApiRereadMs: 20,
+      });
+      assert.equal(result.ok, false);
+      assert.equal(result.checked, 3);
+      assert.equal(result.mismatchCount, 1);
+      assert.match(result.mismatches[0]!, /^store 3: top 10 differs/);
+      assert.equal(result.settledOnReread, 2);
+      assert.equal(api.reads.get(1), 3);
+      assert.equal(api.reads.get(2), 2);
+      assert.ok(api.reads.get(3)! > 3, 'the wrong store is read until the settle time ends');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('takes the first answer when there is no settle time', async () => {
+    const api = await storeApi();
+    try {
+      const result = await checkStoreApi({
+        ledger,
+        storeIds: [1, 2, 3],
+        storeApiUrl: api.url,
+        storeApiSettleMs: 0,
+      });
+      assert.equal(result.mismatchCount, 3);
+      assert.deepEqual(result.mismatches.map((m) => m.split(':')[0]).sort(), [
+        'store 1',
+        'store 2',
+        'store 3',
+      ]);
+      assert.match(
+        result.mismatches.find((m) => m.startsWith('store 2'))!,
+        /→ 502$/,
+      );
+      assert.equal(result.settledOnReread, undefined);
     } finally {
       api.close();
     }

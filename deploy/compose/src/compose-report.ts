@@ -110,7 +110,7 @@ export function formatComposeReport(record: ComposeTestRecord, relativeDir: (dir
       '',
       '## The checks bite',
       '',
-      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? (m.caughtBy === 'start' ? 'refused to start, so `docker compose up --wait` failed' : 'the Store API check of a small run failed') : 'NOT caught'} (${evidenceOf(m.evidence)}); restored from docker-compose.yml: ${m.restoredOk ? 'a small run passes every check again' : 'FAILED'}.`,
+      `The store service recreated with SHARD_URLS in the wrong order (shard-1's URL first): ${m.wrongShardUrlsCaught ? (m.caughtBy === 'start' ? 'refused to start, so `docker compose up --wait` failed' : 'the Store API check of a small run failed') : 'NOT caught'} (${evidenceOf(m.evidence)}); restored from docker-compose.yml: ${m.restoredOk ? 'a small run passes every check again' : `FAILED (${(m.restoredProblems ?? []).join('; ')})`}.`,
     );
   }
   lines.push(

@@ -16,7 +16,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadLoadConfig, type LoadConfig } from '@tillstream/loadtest/config';
 import { executeRun } from '@tillstream/loadtest/run';
 import type { RunSummary } from '@tillstream/loadtest/results';
@@ -90,6 +91,8 @@ export interface ComposeTierReport {
     /** The store's own log line, or the failed check. */
     readonly evidence: string;
     readonly restoredOk: boolean;
+    /** What the run after restoring failed, when it did. */
+    readonly restoredProblems?: readonly string[];
   };
   readonly faults?: {
     readonly summary: RunSummary;
@@ -186,6 +189,45 @@ async function recreateStore(
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Waits until the gateway reaches the recreated store replicas: nginx re-resolves the service name
+ * only once its resolver's `valid=` time has passed (deploy/compose/nginx.conf), so until then it may
+ * still send reads to the replaced containers' addresses. Then /readyz through the gateway must answer.
+ */
+async function waitForGateway(storeUrl: string, timeoutMs = 60_000): Promise<void> {
+  const conf = readFileSync(path.join(REPO_ROOT, 'deploy/compose/nginx.conf'), 'utf8');
+  const validSeconds = Number(/resolver[^;]*\bvalid=(\d+)s/.exec(conf)?.[1] ?? 30);
+  await sleep((validSeconds + 1) * 1000);
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`${storeUrl}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
+      async (r) => (await r.body?.cancel(), r.status),
+      () => 0,
+    );
+    if (status === 200) return;
+    if (performance.now() > deadline) throw new Error(`the gateway's ${storeUrl}/readyz answers ${status}`);
+    await sleep(500);
+  }
+}
+
+/** The checks a run failed, each with its first finding. */
+function failedChecks(summary: RunSummary): string[] {
+  const problems: string[] = [];
+  const { load, drain, verify } = summary;
+  if (load.purchases.failed > 0) problems.push(`${load.purchases.failed} purchases failed`);
+  if (!drain?.drained) problems.push('the consumer did not drain');
+  for (const [name, check] of Object.entries({
+    shards: verify?.shards,
+    'purchase rows': verify?.purchaseRows,
+    'Store API': verify?.storeApi,
+  })) {
+    if (check && !check.ok)
+      problems.push(`${name}: ${check.mismatches[0] ?? `${check.mismatchCount} findings`}`);
+  }
+  if (!verify) problems.push('not verified');
+  return problems;
 }
 
 /** The store's SHARD_URLS as compose resolves it. */
@@ -318,9 +360,13 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       const wrong = [list[1]!, list[0]!, ...list.slice(2)].join(',');
       log('recreating store with SHARD_URLS in the wrong order (shard-1 first)');
       const small = { stores: 8, purchasesPerHour: 5, hours: 1 };
-      // A small run whose record is not kept: only its checks matter here.
+      // A small run whose record is not kept: only its checks matter here (so no visibility probe,
+      // whose reads would keep a store's answer in the store's cache up to the check).
       const smallRun = async (scenario: string) => {
-        const config = runConfig(plan, small, endpoints, { SCENARIO: scenario });
+        const config = runConfig(plan, small, endpoints, {
+          SCENARIO: scenario,
+          VISIBILITY_INTERVAL_MS: '0',
+        });
         const result = await run(plan, config, resolveTargets(config, undefined), scenario);
         rmSync(result.dir, { recursive: true, force: true });
         return result;
@@ -329,6 +375,7 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       let evidence = '';
       try {
         await recreateStore(project, wrong, 180);
+        await waitForGateway(urls.storeUrl);
         const wrongRun = await smallRun('compose-wrong-shard-urls');
         const storeApi = wrongRun.summary.verify?.storeApi;
         if (storeApi && !storeApi.ok) {
@@ -345,15 +392,18 @@ export async function runComposeTier(plan: ComposeTierPlan): Promise<ComposeTier
       }
       log('restoring store with the compose file’s SHARD_URLS');
       await recreateStore(project, undefined);
+      await waitForGateway(urls.storeUrl);
       const rightRun = await smallRun('compose-restored');
+      const restoredProblems = failedChecks(rightRun.summary);
       misconfiguration = {
         wrongShardUrlsCaught: caughtBy !== undefined,
         ...(caughtBy ? { caughtBy } : {}),
         evidence,
         restoredOk: rightRun.summary.invariantsHold,
+        ...(restoredProblems.length > 0 ? { restoredProblems } : {}),
       };
       log(
-        `wrong SHARD_URLS: ${caughtBy ? `caught (${caughtBy === 'start' ? 'the store refused to start' : 'Store API check'}: ${evidence})` : 'NOT caught'}; restored: ${misconfiguration.restoredOk ? 'ok' : 'FAILED'}`,
+        `wrong SHARD_URLS: ${caughtBy ? `caught (${caughtBy === 'start' ? 'the store refused to start' : 'Store API check'}: ${evidence})` : 'NOT caught'}; restored: ${misconfiguration.restoredOk ? 'ok' : `FAILED (${restoredProblems.join('; ')})`}`,
       );
     }
 

@@ -65,7 +65,11 @@ describe('docker-compose.yml in containers, under load', { timeout: 30 * 60_000 
 
   it('fails the Store API check when the store reads the shards in the wrong order (SHARD_URLS swapped)', () => {
     assert.equal(report.misconfiguration?.wrongShardUrlsCaught, true);
-    assert.equal(report.misconfiguration?.restoredOk, true);
+    assert.equal(
+      report.misconfiguration?.restoredOk,
+      true,
+      report.misconfiguration?.restoredProblems?.join('\n'),
+    );
   });
 
   it('loses nothing and counts nothing twice when a broker, a consumer and a purchase container are killed under load', () => {
