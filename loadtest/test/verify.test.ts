@@ -108,51 +108,37 @@ describe('checkStoreApi', () => {
   const ledger = new Ledger(10);
   for (const storeId of [1, 2, 3]) ledger.add(storeId, [{ itemId: 7, quantity: 2 }]);
 
-  it('reads a differing store again until it agrees, and reports one that never does', async () => {
+  /** The check of stores 1–3 against a fresh stand-in, and how often it read each store. */
+  async function check(settle: { storeApiSettleMs: number; storeApiRereadMs?: number }) {
     const api = await storeApi();
     try {
-      const result = await checkStoreApi({
-        ledger,
-        storeIds: [1, 2, 3],
-        storeApiUrl: api.url,
-        storeApiSettleMs: 500,
-        storeApiRereadMs: 20,
-      });
-      assert.equal(result.ok, false);
-      assert.equal(result.checked, 3);
-      assert.equal(result.mismatchCount, 1);
-      assert.match(result.mismatches[0]!, /^store 3: top 10 differs/);
-      assert.equal(result.settledOnReread, 2);
-      assert.equal(api.reads.get(1), 3);
-      assert.equal(api.reads.get(2), 2);
-      assert.ok(api.reads.get(3)! > 3, 'the wrong store is read until the settle time ends');
+      const result = await checkStoreApi({ ledger, storeIds: [1, 2, 3], storeApiUrl: api.url, ...settle });
+      return { result, reads: api.reads };
     } finally {
       api.close();
     }
+  }
+
+  it('reads a differing store again until it agrees, and reports one that never does', async () => {
+    const { result, reads } = await check({ storeApiSettleMs: 500, storeApiRereadMs: 20 });
+    assert.equal(result.ok, false);
+    assert.equal(result.checked, 3);
+    assert.equal(result.mismatchCount, 1);
+    assert.match(result.mismatches[0]!, /^store 3: top 10 differs/);
+    assert.equal(result.settledOnReread, 2);
+    assert.equal(reads.get(1), 3);
+    assert.equal(reads.get(2), 2);
+    assert.ok(reads.get(3)! > 3, 'the wrong store is read until the settle time ends');
   });
 
   it('takes the first answer when there is no settle time', async () => {
-    const api = await storeApi();
-    try {
-      const result = await checkStoreApi({
-        ledger,
-        storeIds: [1, 2, 3],
-        storeApiUrl: api.url,
-        storeApiSettleMs: 0,
-      });
-      assert.equal(result.mismatchCount, 3);
-      assert.deepEqual(result.mismatches.map((m) => m.split(':')[0]).sort(), [
-        'store 1',
-        'store 2',
-        'store 3',
-      ]);
-      assert.match(
-        result.mismatches.find((m) => m.startsWith('store 2'))!,
-        /→ 502$/,
-      );
-      assert.equal(result.settledOnReread, undefined);
-    } finally {
-      api.close();
-    }
+    const { result } = await check({ storeApiSettleMs: 0 });
+    assert.equal(result.mismatchCount, 3);
+    assert.deepEqual(result.mismatches.map((m) => m.split(':')[0]).sort(), ['store 1', 'store 2', 'store 3']);
+    assert.match(
+      result.mismatches.find((m) => m.startsWith('store 2'))!,
+      /→ 502$/,
+    );
+    assert.equal(result.settledOnReread, undefined);
   });
 });
