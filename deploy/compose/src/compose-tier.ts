@@ -22,6 +22,7 @@ import { loadLoadConfig, type LoadConfig } from '@tillstream/loadtest/config';
 import { executeRun } from '@tillstream/loadtest/run';
 import type { RunSummary } from '@tillstream/loadtest/results';
 import { resolveTargets, type Targets } from '@tillstream/loadtest/targets';
+import { waitForHttp } from '@tillstream/stack';
 import { cpuBetween, readContainerCpu } from './cgroup-cpu.js';
 import { composeDown, composeUp, nodeImage, projectVariables, publishedUrls } from './compose-stack.js';
 import {
@@ -200,16 +201,7 @@ async function waitForGateway(storeUrl: string, timeoutMs = 60_000): Promise<voi
   const conf = readFileSync(path.join(REPO_ROOT, 'deploy/compose/nginx.conf'), 'utf8');
   const validSeconds = Number(/resolver[^;]*\bvalid=(\d+)s/.exec(conf)?.[1] ?? 30);
   await sleep((validSeconds + 1) * 1000);
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const status = await fetch(`${storeUrl}/readyz`, { signal: AbortSignal.timeout(5_000) }).then(
-      async (r) => (await r.body?.cancel(), r.status),
-      () => 0,
-    );
-    if (status === 200) return;
-    if (performance.now() > deadline) throw new Error(`the gateway's ${storeUrl}/readyz answers ${status}`);
-    await sleep(500);
-  }
+  await waitForHttp(`${storeUrl}/readyz`, timeoutMs);
 }
 
 /** The checks a run failed, each with its first finding. */
